@@ -1,0 +1,50 @@
+"""The Textual application: one Host, the dashboard, global keys."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.binding import Binding
+
+from nspawn_tui.host.base import Host
+from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.screens.help import HelpScreen
+
+
+def styles_dir() -> Path:
+    """Where the .tcss files are: inside the installed package, or the source tree's styles/."""
+    packaged = Path(__file__).resolve().parent / "styles"
+    if (packaged / "app.tcss").is_file():
+        return packaged
+    source = Path(__file__).resolve().parent.parent / "styles"
+    if (source / "app.tcss").is_file():
+        return source
+    raise FileNotFoundError(
+        f"nspawn-tui's styles are missing (looked in {packaged} and {source}); reinstall the package"
+    )
+
+
+class NspawnApp(App[None]):
+    TITLE = "nspawn-tui"
+    CSS_PATH = [str(styles_dir() / "app.tcss")]
+    BINDINGS = [
+        Binding("q", "quit", "Quit"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+    ]
+    ENABLE_COMMAND_PALETTE = False
+
+    def __init__(self, host: Host, *, interval: float = 1.0) -> None:
+        super().__init__()
+        self.host = host
+        self.interval = interval
+
+    async def on_mount(self) -> None:
+        await self.push_screen(DashboardScreen(self.host, self.interval))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def on_unmount(self) -> None:
+        await self.host.close()

@@ -1,0 +1,65 @@
+"""Per-container metrics from cgroups: cgroup v2 (unified), v1 (legacy) and hybrid hosts.
+
+Layout: :func:`detect_layout` reads ``/proc/self/mountinfo`` and finds the
+cgroup2 mount (``/sys/fs/cgroup`` or ``/sys/fs/cgroup/unified``) and the v1
+controller mounts. A controller bound to a v1 hierarchy has its data there;
+otherwise it is read from the unified tree. CPU time is taken from the unified
+``cpu.stat`` when the cgroup exists there (cgroup2 keeps ``usage_usec`` even
+without the cpu controller), else from v1 ``cpuacct.usage``.
+
+* :mod:`~nspawn_tui.cgroups.parsers`: pure parsers raising :class:`ValueError`.
+* :mod:`~nspawn_tui.cgroups.layout`: mounts, per-cgroup paths, ``/proc/PID/cgroup``.
+* :mod:`~nspawn_tui.cgroups.reader`: :class:`CgroupReader` (kept descriptors,
+  missing or malformed files become ``None``, never 0).
+* :mod:`~nspawn_tui.cgroups.rates`: :class:`RateTracker` (CPU %, I/O rates).
+
+Nothing here imports Textual.
+"""
+
+from __future__ import annotations
+
+from nspawn_tui.cgroups.layout import (
+    V1_CONTROLLERS,
+    CgroupLayout,
+    CgroupPaths,
+    detect_layout,
+    paths_for,
+    paths_from_proc,
+    trim_to_unit,
+)
+from nspawn_tui.cgroups.parsers import (
+    HUGE_LIMIT,
+    parse_blkio_service_bytes,
+    parse_counter,
+    parse_flat_keyed,
+    parse_io_stat,
+    parse_limit,
+    parse_nested_keyed,
+    parse_proc_cgroup,
+    parse_value,
+)
+from nspawn_tui.cgroups.rates import RateTracker, host_cpu_percent
+from nspawn_tui.cgroups.reader import CgroupReader, RawReading
+
+__all__ = [
+    "HUGE_LIMIT",
+    "V1_CONTROLLERS",
+    "CgroupLayout",
+    "CgroupPaths",
+    "CgroupReader",
+    "RateTracker",
+    "RawReading",
+    "detect_layout",
+    "host_cpu_percent",
+    "paths_for",
+    "paths_from_proc",
+    "parse_blkio_service_bytes",
+    "parse_counter",
+    "parse_flat_keyed",
+    "parse_io_stat",
+    "parse_limit",
+    "parse_nested_keyed",
+    "parse_proc_cgroup",
+    "parse_value",
+    "trim_to_unit",
+]

@@ -1,0 +1,223 @@
+"""Command line: the dashboard, and subcommands for scripts.
+
+Options work before or after a subcommand (``nspawn-tui --demo list`` and
+``nspawn-tui list --demo`` are the same).  Expected failures print one line
+and exit with status 2; no Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from nspawn_tui import __version__
+from nspawn_tui.formatting import format_bytes, format_duration, format_percent, is_unlimited
+from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
+
+EXIT_UNAVAILABLE = 2
+
+
+def _common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    def default(value: Any) -> Any:
+        return argparse.SUPPRESS if suppress else value
+
+    group = parser.add_argument_group("host")
+    group.add_argument(
+        "--demo", action="store_true", default=default(False), help="use a simulated host"
+    )
+    group.add_argument(
+        "--seed", type=int, default=default(1), metavar="N", help="seed of the demo host"
+    )
+    group.add_argument(
+        "--demo-machines",
+        type=int,
+        default=default(12),
+        metavar="N",
+        help="number of machines of the demo host",
+    )
+    group.add_argument(
+        "--bus",
+        default=default(None),
+        metavar="ADDRESS",
+        help="D-Bus address of the system bus (default: $DBUS_SYSTEM_BUS_ADDRESS, "
+        "then the standard system bus)",
+    )
+    group.add_argument(
+        "--interval",
+        type=float,
+        default=default(1.0),
+        metavar="S",
+        help="seconds between refreshes (list: between the two CPU readings)",
+    )
+    group.add_argument(
+        "--read-only",
+        action="store_true",
+        default=default(False),
+        help="refuse every action that changes the host",
+    )
+    group.add_argument(
+        "--or-demo",
+        action="store_true",
+        default=default(False),
+        help="fall back to the demo host when machined is not reachable (saying so)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nspawn-tui",
+        description="A terminal dashboard for systemd-nspawn containers.",
+    )
+    parser.add_argument("--version", action="version", version=f"nspawn-tui {__version__}")
+    _common_options(parser, suppress=False)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    lister = sub.add_parser("list", help="print every machine with its metrics")
+    lister.add_argument("--json", action="store_true", help="JSON for scripts")
+    _common_options(lister, suppress=True)
+    return parser
+
+
+def make_host(args: argparse.Namespace) -> Host:
+    if args.demo:
+        from nspawn_tui.host.demo import DemoHost
+
+        return DemoHost(seed=args.seed, machines=args.demo_machines, read_only=args.read_only)
+    from nspawn_tui.host.machined import MachinedHost
+
+    return MachinedHost(args.bus, read_only=args.read_only)
+
+
+async def _probe(args: argparse.Namespace) -> None:
+    """Connect once and disconnect: tells early whether the host is reachable."""
+    host = make_host(args)
+    try:
+        await host.connect()
+    finally:
+        await host.close()
+
+
+def _fail(message: str) -> int:
+    print(f"nspawn-tui: {message}", file=sys.stderr)
+    print("nspawn-tui: try --demo for a simulated host", file=sys.stderr)
+    return EXIT_UNAVAILABLE
+
+
+def machine_records(snapshot: Snapshot, now: float) -> list[dict[str, Any]]:
+    """The ``list --json`` objects: null where a figure is unavailable."""
+    records = []
+    for machine in snapshot.machines:
+        sample = snapshot.samples.get(machine.name)
+        memory_max = sample.memory_max if sample else None
+        tasks_max = sample.tasks_max if sample else None
+        records.append(
+            {
+                "name": machine.name,
+                "class": machine.machine_class,
+                "state": machine.state,
+                "os": machine.os or None,
+                "addresses": list(machine.addresses),
+                "leader": machine.leader,
+                "unit": machine.unit or None,
+                "root_directory": machine.root_directory or None,
+                "started_at": machine.started_at,
+                "uptime_s": round(now - machine.started_at, 3)
+                if machine.running and machine.started_at
+                else None,
+                "cpu_percent": (
+                    round(sample.cpu_percent, 2)
+                    if sample and sample.cpu_percent is not None
+                    else None
+                ),
+                "memory_bytes": sample.memory_current if sample else None,
+                "memory_max_bytes": None if is_unlimited(memory_max) else memory_max,
+                "memory_unlimited": is_unlimited(memory_max),
+                "tasks": sample.tasks_current if sample else None,
+                "tasks_max": None if is_unlimited(tasks_max) else tasks_max,
+                "io_read_bytes": sample.io_read_bytes if sample else None,
+                "io_write_bytes": sample.io_write_bytes if sample else None,
+            }
+        )
+    return records
+
+
+def _table(records: list[dict[str, Any]]) -> str:
+    header = ("NAME", "STATE", "OS", "ADDRESS", "CPU%", "MEMORY", "TASKS", "UPTIME")
+    rows = [header]
+    for r in records:
+        rows.append(
+            (
+                r["name"],
+                r["state"],
+                r["os"] or "—",
+                r["addresses"][0] if r["addresses"] else "",
+                format_percent(r["cpu_percent"]) if r["state"] != "stopped" else "",
+                format_bytes(r["memory_bytes"]) if r["state"] != "stopped" else "",
+                "n/a" if r["tasks"] is None and r["state"] != "stopped" else str(r["tasks"] or ""),
+                format_duration(r["uptime_s"]),
+            )
+        )
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+    )
+
+
+async def _list(args: argparse.Namespace) -> int:
+    host = make_host(args)
+    try:
+        await host.connect()
+        first = await host.snapshot()
+        if not first.connected:
+            raise HostUnavailable(first.error or "host not reachable")
+        await asyncio.sleep(max(0.05, args.interval))
+        snapshot = await host.snapshot()
+        if not snapshot.connected:
+            raise HostUnavailable(snapshot.error or "host not reachable")
+        records = machine_records(snapshot, host.now())
+    finally:
+        await host.close()
+    if args.json:
+        print(json.dumps(records, indent=2))
+    else:
+        print(_table(records))
+    return 0
+
+
+def _run_dashboard(args: argparse.Namespace) -> int:
+    if not args.demo:
+        try:
+            asyncio.run(_probe(args))
+        except HostError as exc:
+            if not args.or_demo:
+                return _fail(str(exc))
+            print(f"nspawn-tui: {exc}", file=sys.stderr)
+            print("nspawn-tui: starting on the demo host (simulated) instead", file=sys.stderr)
+            args.demo = True
+    from nspawn_tui.app import NspawnApp
+
+    NspawnApp(make_host(args), interval=args.interval).run()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "list":
+            try:
+                return asyncio.run(_list(args))
+            except HostError as exc:
+                if args.or_demo and not args.demo:
+                    args.demo = True
+                    return asyncio.run(_list(args))
+                return _fail(str(exc))
+        return _run_dashboard(args)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,333 @@
+"""The Host interface: everything the UI may ask of a container host.
+
+This module (and everything under ``nspawn_tui.host``) never imports Textual.
+The UI talks to exactly one :class:`Host`; the real implementation is
+:mod:`nspawn_tui.host.machined`, the simulated one :mod:`nspawn_tui.host.demo`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: systemd's and the kernel's "no limit", normalised: any limit at or above
+#: this value is shown as "infinity".
+UNLIMITED: Final = 2**64 - 1
+
+#: States of a row. machined reports "opening", "running", "closing"; an
+#: image without a running machine is "stopped".
+RUNNING_STATES: Final = frozenset({"opening", "running", "closing"})
+
+
+class HostError(Exception):
+    """An expected failure, with a message fit to show a person."""
+
+
+class HostUnavailable(HostError):
+    """The bus or machined cannot be reached."""
+
+
+class NoSuchMachine(HostError):
+    """The named machine (or image) does not exist (any more)."""
+
+
+class ReadOnlyError(HostError):
+    """A mutating action was asked of a host opened with --read-only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Machine:
+    """One row of the machine list: a registered machine or a stopped image."""
+
+    name: str
+    machine_class: str = "container"  # "container", "vm"
+    state: str = "running"  # "opening", "running", "closing", "stopped"
+    service: str = ""
+    leader: int | None = None
+    root_directory: str = ""
+    unit: str = ""
+    os: str = ""  # PRETTY_NAME, "" when unknown
+    addresses: tuple[str, ...] = ()
+    started_at: float | None = None  # seconds since the epoch (wall clock)
+    image_type: str | None = None  # "directory", "subvolume", "raw", ... (images)
+    read_only: bool = False
+
+    @property
+    def running(self) -> bool:
+        return self.state in RUNNING_STATES
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    name: str
+    image_type: str
+    read_only: bool
+    path: str
+    created: float | None = None  # seconds since the epoch
+    modified: float | None = None
+    usage_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MachineDetails:
+    machine: Machine
+    machine_id: str = ""
+    os_release: dict[str, str] = field(default_factory=dict)
+    cgroup: str | None = None  # path relative to the cgroup root, e.g. /machine.slice/...
+    image: Image | None = None
+    enabled: str | None = None  # unit file state: "enabled", "disabled", ...; None unknown
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """Resource figures of one machine at one moment.
+
+    ``None`` means *unavailable* (missing file or controller), never zero.
+    Limits equal to :data:`UNLIMITED` mean "no limit".
+    """
+
+    timestamp: float  # time.monotonic() of the reading
+    cpu_usage_usec: int | None = None
+    cpu_percent: float | None = None  # % of one core over the last interval
+    memory_current: int | None = None
+    memory_max: int | None = None
+    memory_high: int | None = None
+    memory_peak: int | None = None
+    oom_kills: int | None = None
+    tasks_current: int | None = None
+    tasks_max: int | None = None
+    io_read_bytes: int | None = None
+    io_write_bytes: int | None = None
+    io_read_bps: float | None = None
+    io_write_bps: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostStats:
+    hostname: str
+    cpu_count: int
+    cpu_percent: float | None  # whole host, 0..100
+    memory_total: int | None
+    memory_used: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """What one poll of the host returns."""
+
+    machines: tuple[Machine, ...]  # running machines and stopped images, by name
+    samples: dict[str, Sample]  # by machine name; absent when not running
+    stats: HostStats
+    connected: bool = True
+    error: str | None = None  # a problem worth showing (e.g. "machined went away")
+
+
+class EventKind(enum.Enum):
+    MACHINE_NEW = "machine-new"
+    MACHINE_REMOVED = "machine-removed"
+    CONNECTED = "connected"
+    DISCONNECTED = "disconnected"
+
+
+@dataclass(frozen=True, slots=True)
+class HostEvent:
+    kind: EventKind
+    name: str | None = None
+    message: str = ""
+
+
+class EventHub:
+    """Fan-out of host events to any number of async subscribers."""
+
+    def __init__(self, maxsize: int = 1000) -> None:
+        self._queues: list[asyncio.Queue[HostEvent]] = []
+        self._maxsize = maxsize
+
+    def publish(self, event: HostEvent) -> None:
+        for queue in self._queues:
+            if queue.full():
+                queue.get_nowait()  # drop the oldest: events are hints to refresh
+            queue.put_nowait(event)
+
+    async def subscribe(self) -> AsyncIterator[HostEvent]:
+        queue: asyncio.Queue[HostEvent] = asyncio.Queue(self._maxsize)
+        self._queues.append(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._queues.remove(queue)
+
+
+def mutating(
+    action: str,
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Mark a Host method as changing the host: refused on a read-only host.
+
+    The check lives here, in the Host layer, so that no UI path can bypass it.
+    ``action`` names the action in the refusal message.
+    """
+
+    def decorate(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            host = args[0]
+            assert isinstance(host, Host)
+            host._check_writable(action)
+            return await func(*args, **kwargs)
+
+        wrapper.__name__ = func.__name__
+        wrapper.__qualname__ = func.__qualname__
+        wrapper.__doc__ = func.__doc__
+        wrapper.__mutating__ = action  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorate
+
+
+def mutating_methods(cls: type[Any]) -> dict[str, str]:
+    """Names of every method of ``cls`` marked :func:`mutating`, with its action."""
+    found: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in vars(klass).items():
+            action = getattr(value, "__mutating__", None)
+            if isinstance(action, str):
+                found[name] = action
+    return found
+
+
+class Host(ABC):
+    """The one interface the UI uses for a host."""
+
+    #: Shown in the header: "demo host", "machined on unix:path=..."
+    description: str = ""
+
+    def __init__(self, *, read_only: bool = False) -> None:
+        self.read_only = read_only
+        self.hub = EventHub()
+
+    @abstractmethod
+    async def connect(self) -> None:
+        """Connect; raise :class:`HostUnavailable` with a one-line reason."""
+
+    @abstractmethod
+    async def close(self) -> None: ...
+
+    @abstractmethod
+    async def list_machines(self) -> list[Machine]:
+        """Running machines (not machined's ``.host``) and stopped images."""
+
+    @abstractmethod
+    async def list_images(self) -> list[Image]: ...
+
+    @abstractmethod
+    async def machine_details(self, name: str) -> MachineDetails: ...
+
+    @abstractmethod
+    async def snapshot(self) -> Snapshot:
+        """One poll: the machine list, metrics of the running ones, host figures.
+
+        Never raises for a lost connection: returns ``connected=False`` with
+        the reason in ``error`` and reconnects on a later call.
+        """
+
+    def now(self) -> float:
+        """Wall-clock time of the host in seconds (the demo host simulates it)."""
+        return time.time()
+
+    def events(self) -> AsyncIterator[HostEvent]:
+        """Machines appearing and vanishing, the connection coming and going."""
+        return self.hub.subscribe()
+
+    def _check_writable(self, action: str) -> None:
+        if self.read_only:
+            raise ReadOnlyError(f"{action} refused: nspawn-tui runs with --read-only")
+
+    # ----------------------------------------------------------------- actions
+    # Public mutating methods are defined once, here, so the read-only check
+    # cannot be skipped by an implementation; implementations override the
+    # ``_do_*`` methods.
+
+    @mutating("boot")
+    async def start(self, name: str) -> None:
+        """Start ``systemd-nspawn@NAME.service`` (``machinectl start NAME``)."""
+        await self._do_start(name)
+
+    @mutating("power off")
+    async def poweroff(self, name: str) -> None:
+        """SIGRTMIN+4 to the leader: a clean shutdown (``machinectl poweroff``)."""
+        await self._do_poweroff(name)
+
+    @mutating("reboot")
+    async def reboot(self, name: str) -> None:
+        """SIGINT to the leader (``machinectl reboot``)."""
+        await self._do_reboot(name)
+
+    @mutating("terminate")
+    async def terminate(self, name: str) -> None:
+        """machined TerminateMachine (``machinectl terminate``)."""
+        await self._do_terminate(name)
+
+    @mutating("kill")
+    async def kill(self, name: str, signal: int, who: str = "leader") -> None:
+        """Send ``signal`` to the leader or to ``all`` processes (``machinectl kill``)."""
+        await self._do_kill(name, signal, who)
+
+    @mutating("enable")
+    async def enable(self, name: str) -> None:
+        """Start the container at host boot (``machinectl enable``)."""
+        await self._do_enable(name, True)
+
+    @mutating("disable")
+    async def disable(self, name: str) -> None:
+        """Do not start the container at host boot (``machinectl disable``)."""
+        await self._do_enable(name, False)
+
+    @mutating("shell")
+    async def open_shell(self, name: str, user: str = "root", command: Sequence[str] = ()) -> int:
+        """A PTY master file descriptor running a shell in the machine (caller closes it)."""
+        return await self._do_open_shell(name, user, command)
+
+    @mutating("login")
+    async def open_login(self, name: str) -> int:
+        """A PTY master file descriptor with a login prompt of the machine."""
+        return await self._do_open_login(name)
+
+    @mutating("set resource limits")
+    async def set_limits(self, name: str, values: dict[str, str], runtime: bool) -> None:
+        """Set unit properties in systemd's syntax, e.g. {"MemoryMax": "300M"}."""
+        await self._do_set_limits(name, values, runtime)
+
+    async def _do_start(self, name: str) -> None:
+        raise HostError(f"boot is not supported by {self.description}")
+
+    async def _do_poweroff(self, name: str) -> None:
+        raise HostError(f"power off is not supported by {self.description}")
+
+    async def _do_reboot(self, name: str) -> None:
+        raise HostError(f"reboot is not supported by {self.description}")
+
+    async def _do_terminate(self, name: str) -> None:
+        raise HostError(f"terminate is not supported by {self.description}")
+
+    async def _do_kill(self, name: str, signal: int, who: str) -> None:
+        raise HostError(f"kill is not supported by {self.description}")
+
+    async def _do_enable(self, name: str, enable: bool) -> None:
+        raise HostError(f"enable/disable is not supported by {self.description}")
+
+    async def _do_open_shell(self, name: str, user: str, command: Sequence[str]) -> int:
+        raise HostError(f"shell is not supported by {self.description}")
+
+    async def _do_open_login(self, name: str) -> int:
+        raise HostError(f"login is not supported by {self.description}")
+
+    async def _do_set_limits(self, name: str, values: dict[str, str], runtime: bool) -> None:
+        raise HostError(f"resource limits are not supported by {self.description}")

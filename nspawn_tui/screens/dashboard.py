@@ -1,0 +1,264 @@
+"""The main screen: host header, machine table, detail panel, filter line."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+
+from nspawn_tui.host.base import (
+    EventKind,
+    Host,
+    HostError,
+    MachineDetails,
+    Snapshot,
+)
+from nspawn_tui.rowmodel import COLUMN_KEYS, build_rows
+from nspawn_tui.widgets.detail_panel import DetailPanel
+from nspawn_tui.widgets.host_header import HostHeader
+from nspawn_tui.widgets.machine_table import MachineTable
+
+HISTORY_SECONDS = 300.0
+MIN_INTERVAL = 0.25
+MAX_INTERVAL = 10.0
+INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+
+#: Keys reserved for features still to come: shown, but disabled.
+RESERVED_ACTIONS = frozenset(
+    {"logs", "shell", "boot", "poweroff", "reboot", "terminate", "kill", "edit"}
+)
+
+
+@dataclass(slots=True)
+class _Point:
+    t: float
+    cpu: float | None
+    mem: int | None
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("slash", "filter", "Filter"),
+        Binding("o", "sort_next", "Sort"),
+        Binding("O", "sort_reverse", "Reverse", show=False),
+        Binding("c", "cpu_mode", "CPU%"),
+        Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+"),
+        Binding("minus", "slower", "Slower", show=False, key_display="-"),
+        Binding("d", "toggle_detail", "Detail", show=False),
+        Binding("space", "select", "Select", show=False),
+        Binding("l", "logs", "Logs"),
+        Binding("s", "shell", "Shell"),
+        Binding("b", "boot", "Boot"),
+        Binding("p", "poweroff", "Power off"),
+        Binding("r", "reboot", "Reboot"),
+        Binding("t", "terminate", "Terminate"),
+        Binding("k", "kill", "Kill"),
+        Binding("e", "edit", "Edit"),
+    ]
+
+    def __init__(self, host: Host, interval: float = 1.0) -> None:
+        super().__init__()
+        self.host = host
+        self.interval = max(MIN_INTERVAL, min(MAX_INTERVAL, interval))
+        self.cpu_per_host = False
+        self.snapshot: Snapshot | None = None
+        self.polls = 0
+        self._wake = asyncio.Event()
+        self._history: dict[str, deque[_Point]] = {}
+        self._details: MachineDetails | None = None
+
+    def compose(self) -> ComposeResult:
+        yield HostHeader(self.host.description, id="host-header")
+        yield MachineTable(id="machines")
+        yield Static("", id="status-line")
+        yield DetailPanel(id="detail")
+        yield Input(placeholder="filter by name (Enter keeps, Escape clears)", id="filter")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one(MachineTable).focus()
+        self._poll_loop()
+        self._event_loop()
+
+    # ------------------------------------------------------------- polling
+
+    @work(exclusive=True, group="poll")
+    async def _poll_loop(self) -> None:
+        """One poll at a time, re-armed after it completes (never overlapping)."""
+        while True:
+            snapshot = await self.host.snapshot()
+            self._apply(snapshot)
+            self._wake.clear()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
+            except TimeoutError:
+                pass  # the normal case: the interval elapsed without an event
+
+    @work(exclusive=True, group="events")
+    async def _event_loop(self) -> None:
+        async for event in self.host.events():
+            self._wake.set()
+            if event.kind is EventKind.DISCONNECTED:
+                self.notify(event.message or "connection lost", severity="warning")
+            elif event.kind is EventKind.CONNECTED and self.polls:
+                self.notify(event.message or "connected")
+
+    def _apply(self, snapshot: Snapshot) -> None:
+        self.snapshot = snapshot
+        self.polls += 1
+        self._record_history(snapshot)
+        self._render_snapshot(snapshot)
+
+    def _render_snapshot(self, snapshot: Snapshot) -> None:
+        now = self.host.now()
+        cpu_scale = float(snapshot.stats.cpu_count) if self.cpu_per_host else 1.0
+        table = self.query_one(MachineTable)
+        table.set_cpu_title("CPU%H" if self.cpu_per_host else "CPU%")
+        table.set_rows(build_rows(snapshot.machines, snapshot.samples, now, cpu_scale=cpu_scale))
+        self.query_one(HostHeader).show(snapshot, self.interval, self._cpu_mode_text())
+        self._update_status()
+        self._update_detail()
+
+    def _record_history(self, snapshot: Snapshot) -> None:
+        names = set()
+        for name, sample in snapshot.samples.items():
+            names.add(name)
+            points = self._history.get(name)
+            if points is None:
+                points = self._history[name] = deque()
+            points.append(_Point(sample.timestamp, sample.cpu_percent, sample.memory_current))
+            while points and sample.timestamp - points[0].t > HISTORY_SECONDS:
+                points.popleft()
+        for gone in set(self._history) - {m.name for m in snapshot.machines}:
+            del self._history[gone]
+
+    def _cpu_mode_text(self) -> str:
+        if self.cpu_per_host and self.snapshot is not None:
+            return f"% of the whole host ({self.snapshot.stats.cpu_count} CPUs)"
+        return "% of one core"
+
+    def _update_status(self) -> None:
+        table = self.query_one(MachineTable)
+        parts = [f"sort: {table.sort_key}{' (reversed)' if table.sort_reverse else ''}"]
+        if table.name_filter:
+            parts.append(f"filter: {table.name_filter!r} ({len(table.visible_names)} shown)")
+        if table.selected:
+            parts.append(f"{len(table.selected)} selected")
+        parts.append("? help")
+        self.query_one("#status-line", Static).update(" · ".join(parts))
+
+    def _update_detail(self) -> None:
+        panel = self.query_one(DetailPanel)
+        if not panel.display or self.snapshot is None:
+            return  # hidden panels cost nothing
+        name = self.query_one(MachineTable).cursor_name
+        machine = next((m for m in self.snapshot.machines if m.name == name), None)
+        sample = self.snapshot.samples.get(name) if name else None
+        points = self._history.get(name, deque()) if name else deque()
+        details = self._details if self._details and name == self._details.machine.name else None
+        panel.show(
+            machine,
+            sample,
+            details,
+            [p.cpu or 0.0 for p in points],
+            [float(p.mem or 0) for p in points],
+            self.host.now(),
+            HISTORY_SECONDS,
+        )
+
+    @on(MachineTable.Highlighted)
+    def _highlighted(self, event: MachineTable.Highlighted) -> None:
+        self._details = None
+        self._update_detail()
+        if event.name is not None:
+            self._load_details(event.name)
+
+    @work(exclusive=True, group="details")
+    async def _load_details(self, name: str) -> None:
+        try:
+            details = await self.host.machine_details(name)
+        except HostError as exc:
+            self.notify(str(exc), severity="warning")
+            return
+        if self.query_one(MachineTable).cursor_name == name:
+            self._details = details
+            self._update_detail()
+
+    # ------------------------------------------------------------- actions
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in RESERVED_ACTIONS:
+            return None  # shown disabled until the feature lands
+        return True
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.query_one(MachineTable).set_filter(event.value)
+        self._update_status()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = bool(event.value)
+        self.query_one(MachineTable).focus()
+
+    def key_escape(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.has_focus or box.display:
+            box.value = ""
+            box.display = False
+            self.query_one(MachineTable).focus()
+
+    def action_sort_next(self) -> None:
+        table = self.query_one(MachineTable)
+        index = (COLUMN_KEYS.index(table.sort_key) + 1) % len(COLUMN_KEYS)
+        table.sort_by(COLUMN_KEYS[index], reverse=COLUMN_KEYS[index] in {"cpu", "memory", "tasks"})
+        self._update_status()
+
+    def action_sort_reverse(self) -> None:
+        table = self.query_one(MachineTable)
+        table.sort_by(table.sort_key, reverse=not table.sort_reverse)
+        self._update_status()
+
+    def action_cpu_mode(self) -> None:
+        self.cpu_per_host = not self.cpu_per_host
+        self.notify(f"CPU% now means {self._cpu_mode_text()}")
+        if self.snapshot is not None:
+            self._render_snapshot(self.snapshot)
+
+    def _step_interval(self, direction: int) -> None:
+        steps = INTERVAL_STEPS
+        current = min(range(len(steps)), key=lambda i: abs(steps[i] - self.interval))
+        index = max(0, min(len(steps) - 1, current + direction))
+        self.interval = steps[index]
+        self.notify(f"Refresh every {self.interval:g}s")
+        if self.snapshot is not None:
+            self.query_one(HostHeader).show(self.snapshot, self.interval, self._cpu_mode_text())
+        self._wake.set()
+
+    def action_faster(self) -> None:
+        self._step_interval(-1)
+
+    def action_slower(self) -> None:
+        self._step_interval(1)
+
+    def action_toggle_detail(self) -> None:
+        panel = self.query_one(DetailPanel)
+        panel.display = not panel.display
+        self._update_detail()
+
+    def action_select(self) -> None:
+        self.query_one(MachineTable).toggle_selected()
+        self._update_status()

@@ -1,0 +1,201 @@
+"""The ``e`` screen: edit resource limits of one or more machines.
+
+Values are typed in systemd's own syntax and checked with
+:mod:`nspawn_tui.limits` as you type; the equivalent ``systemctl
+set-property`` command is shown live. Enter applies runtime only, ctrl+s
+persistent, Escape cancels. The screen only *returns* a request; the caller
+sends it through the Host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from nspawn_tui.limits import (
+    FIELDS_BY_NAME,
+    LIMIT_FIELDS,
+    LimitError,
+    parse_limit,
+    systemctl_command,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LimitsRequest:
+    """What to apply: changed fields only, in systemd syntax."""
+
+    values: dict[str, str]
+    runtime: bool
+
+
+def input_id(name: str) -> str:
+    return f"limit-{name}"
+
+
+def message_id(name: str) -> str:
+    return f"limit-msg-{name}"
+
+
+class LimitsEditor(ModalScreen[LimitsRequest | None]):
+    """Modal editor of CPUQuota, CPUWeight, MemoryMax, ... for ``machines``."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "apply(False)", "Apply persistent", priority=True),
+    ]
+    DEFAULT_CSS = """
+    LimitsEditor { align: center middle; }
+    LimitsEditor > #limits-box { width: 96; max-width: 100%; height: auto; max-height: 100%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    LimitsEditor #limits-title { text-style: bold; width: 1fr; }
+    LimitsEditor #limits-fields { height: auto; max-height: 1fr; }
+    LimitsEditor .limit-row { height: 1; }
+    LimitsEditor .limit-label { width: 15; }
+    LimitsEditor .limit-row Input { width: 1fr; }
+    LimitsEditor .limit-usage { width: 22; color: $text-muted; padding-left: 1; }
+    LimitsEditor .limit-msg { height: auto; color: $text-muted; padding-left: 15; }
+    LimitsEditor .limit-msg.-invalid { color: $error; }
+    LimitsEditor #limits-command { height: auto; margin-top: 1; color: $text-muted; }
+    LimitsEditor #limits-status { height: auto; color: $warning; }
+    LimitsEditor #limits-buttons { height: auto; align-horizontal: right; }
+    LimitsEditor #limits-buttons Button { margin-left: 1; }
+    """
+
+    def __init__(
+        self,
+        machines: Sequence[str],
+        current: Mapping[str, str] | None = None,
+        usage: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__()
+        self.machines = tuple(machines)
+        self.current = {f.name: (current or {}).get(f.name, "") for f in LIMIT_FIELDS}
+        self.usage = dict(usage or {})
+
+    # ------------------------------------------------------------- layout
+
+    def compose(self) -> ComposeResult:
+        names = ", ".join(self.machines) or "(no machine)"
+        with Vertical(id="limits-box"):
+            yield Label(f"Resource limits: {escape(names)}", id="limits-title")
+            with VerticalScroll(id="limits-fields"):
+                for field in LIMIT_FIELDS:
+                    with Horizontal(classes="limit-row"):
+                        yield Label(field.label, classes="limit-label")
+                        yield Input(
+                            self.current[field.name],
+                            placeholder=field.name,
+                            id=input_id(field.name),
+                            compact=True,
+                            select_on_focus=False,
+                        )
+                        yield Label(
+                            escape(self.usage.get(field.name, "")),
+                            classes="limit-usage",
+                        )
+                    yield Static(escape(field.help), id=message_id(field.name), classes="limit-msg")
+            yield Static("", id="limits-command")
+            yield Static("", id="limits-status")
+            with Horizontal(id="limits-buttons"):
+                yield Button("Apply runtime (Enter)", id="apply-runtime", variant="primary")
+                yield Button("Apply persistent (ctrl+s)", id="apply-persistent")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(f"#{input_id(LIMIT_FIELDS[0].name)}", Input).focus()
+        self._refresh_command()
+
+    # -------------------------------------------------------------- state
+
+    def field_text(self, name: str) -> str:
+        return self.query_one(f"#{input_id(name)}", Input).value
+
+    def changed_values(self) -> dict[str, str]:
+        """Fields whose text differs from the current value, in field order."""
+        changed: dict[str, str] = {}
+        for field in LIMIT_FIELDS:
+            text = self.field_text(field.name).strip()
+            if text != self.current[field.name].strip():
+                changed[field.name] = text
+        return changed
+
+    def _check_field(self, name: str) -> str | None:
+        """Show the field's inline message; return its error, if any."""
+        message = self.query_one(f"#{message_id(name)}", Static)
+        text = self.field_text(name).strip()
+        error: str | None = None
+        if text != self.current[name].strip():
+            try:
+                parse_limit(name, text)
+            except LimitError as problem:
+                error = problem.message
+        message.update(escape(error if error is not None else FIELDS_BY_NAME[name].help))
+        message.set_class(error is not None, "-invalid")
+        return error
+
+    def _refresh_command(self) -> None:
+        changed = self.changed_values()
+        command = self.query_one("#limits-command", Static)
+        if not changed:
+            command.update("No changes yet.")
+            return
+        lines = [
+            f"{'persistent' if not runtime else 'runtime'}: "
+            + systemctl_command(machine, changed, runtime)
+            for runtime in (True, False)
+            for machine in self.machines
+        ]
+        command.update(escape("\n".join(lines)))
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        if event.input.id is None or not event.input.id.startswith("limit-"):
+            return
+        self._check_field(event.input.id.removeprefix("limit-"))
+        self.query_one("#limits-status", Static).update("")
+        self._refresh_command()
+
+    # ------------------------------------------------------------ actions
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply(True)
+
+    @on(Button.Pressed, "#apply-runtime")
+    def _apply_runtime(self) -> None:
+        self.action_apply(True)
+
+    @on(Button.Pressed, "#apply-persistent")
+    def _apply_persistent(self) -> None:
+        self.action_apply(False)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_apply(self, runtime: bool) -> None:
+        """Dismiss with a request if every field is valid and something changed."""
+        status = self.query_one("#limits-status", Static)
+        invalid = [f.name for f in LIMIT_FIELDS if self._check_field(f.name) is not None]
+        if invalid:
+            status.update(f"Not applied: fix {', '.join(invalid)} first.")
+            self.query_one(f"#{input_id(invalid[0])}", Input).focus()
+            return
+        changed = self.changed_values()
+        if not changed:
+            status.update("Nothing changed.")
+            return
+        self.dismiss(LimitsRequest(changed, runtime))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,101 @@
+"""Edit a machine's .nspawn settings file as text.
+
+The text is validated with :mod:`nspawn_tui.nspawn_file` on save; on any
+problem the message is shown and nothing is returned. The screen returns the
+new text (None when cancelled or unchanged); the caller writes it with
+:func:`nspawn_tui.nspawn_file.write_atomic`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static, TextArea
+
+from nspawn_tui.nspawn_file import SettingsFile
+
+NEXT_BOOT_NOTICE = (
+    "Changes take effect at the next boot of the container. "
+    "Resource limits are not set here: use the limits editor (e)."
+)
+
+
+class SettingsEditor(ModalScreen[str | None]):
+    """A TextArea with the file; ctrl+s saves (if valid), Escape cancels."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True),
+    ]
+    DEFAULT_CSS = """
+    SettingsEditor { align: center middle; }
+    SettingsEditor > #settings-box { width: 100; max-width: 100%; height: 90%;
+        border: round $accent; background: $surface; padding: 0 1; }
+    SettingsEditor #settings-title { text-style: bold; }
+    SettingsEditor #settings-notice { color: $text-muted; }
+    SettingsEditor TextArea { height: 1fr; }
+    SettingsEditor #settings-errors { height: auto; max-height: 8; color: $error; }
+    SettingsEditor #settings-buttons { height: auto; align-horizontal: right; }
+    SettingsEditor #settings-buttons Button { margin-left: 1; }
+    """
+
+    def __init__(self, name: str, path: Path, text: str) -> None:
+        super().__init__()
+        self.machine = name
+        self.path = path
+        self.original = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="settings-box"):
+            yield Label(
+                f"Settings of {escape(self.machine)}: {escape(str(self.path))}", id="settings-title"
+            )
+            yield Static(NEXT_BOOT_NOTICE, id="settings-notice")
+            yield TextArea(
+                self.original, id="settings-text", soft_wrap=False, show_line_numbers=True
+            )
+            yield Static("", id="settings-errors")
+            with Horizontal(id="settings-buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (Esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    @property
+    def text(self) -> str:
+        return self.query_one(TextArea).text
+
+    def problems(self) -> list[str]:
+        return [str(problem) for problem in SettingsFile.parse(self.text).problems()]
+
+    @on(TextArea.Changed)
+    def _changed(self) -> None:
+        self.query_one("#settings-errors", Static).update("")
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    def action_save(self) -> None:
+        problems = self.problems()
+        if problems:
+            self.query_one("#settings-errors", Static).update(
+                escape("Not saved:\n" + "\n".join(problems))
+            )
+            return
+        text = self.text
+        self.dismiss(None if text == self.original else text)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,111 @@
+"""Properties and CPU/memory history of the machine under the cursor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widget import Widget
+from textual.widgets import Label, Sparkline, Static
+
+from nspawn_tui.formatting import (
+    format_bytes,
+    format_count,
+    format_duration,
+    format_percent,
+    format_rate,
+)
+from nspawn_tui.host.base import Machine, MachineDetails, Sample
+
+
+class DetailPanel(Widget):
+    """Shows one machine; ``show`` is cheap to call every poll (unchanged text is skipped)."""
+
+    DEFAULT_CSS = """
+    DetailPanel { height: auto; }
+    DetailPanel #detail-props { width: 1fr; height: auto; }
+    DetailPanel #detail-graphs { width: 1fr; height: auto; }
+    DetailPanel Sparkline { height: 3; }
+    DetailPanel .graph-title { color: $text-muted; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._last_text: str = ""
+        self._last_titles: tuple[str, str] = ("", "")
+
+    def compose(self) -> ComposeResult:
+        with Horizontal():
+            yield Static("", id="detail-props")
+            with Vertical(id="detail-graphs"):
+                yield Label("CPU", id="cpu-title", classes="graph-title")
+                yield Sparkline([], id="cpu-graph")
+                yield Label("Memory", id="mem-title", classes="graph-title")
+                yield Sparkline([], id="mem-graph")
+
+    def show(
+        self,
+        machine: Machine | None,
+        sample: Sample | None,
+        details: MachineDetails | None,
+        cpu_history: Sequence[float],
+        mem_history: Sequence[float],
+        now: float,
+        history_seconds: float,
+    ) -> None:
+        text = self._props_text(machine, sample, details, now)
+        if text != self._last_text:
+            self._last_text = text
+            self.query_one("#detail-props", Static).update(Text(text))
+        span = format_duration(history_seconds)
+        cpu_now = format_percent(sample.cpu_percent) if sample else "n/a"
+        mem_now = format_bytes(sample.memory_current) if sample else "n/a"
+        titles = (f"CPU % of one core, last {span}: {cpu_now}", f"Memory, last {span}: {mem_now}")
+        if titles != self._last_titles:
+            self._last_titles = titles
+            self.query_one("#cpu-title", Label).update(titles[0])
+            self.query_one("#mem-title", Label).update(titles[1])
+        self.query_one("#cpu-graph", Sparkline).data = list(cpu_history)
+        self.query_one("#mem-graph", Sparkline).data = list(mem_history)
+
+    @staticmethod
+    def _props_text(
+        machine: Machine | None,
+        sample: Sample | None,
+        details: MachineDetails | None,
+        now: float,
+    ) -> str:
+        if machine is None:
+            return "No machine selected."
+        lines = [
+            f"{machine.name}  ({machine.machine_class}, {machine.state})",
+            f"OS:        {machine.os or 'unknown'}",
+        ]
+        if machine.running:
+            uptime = format_duration(now - machine.started_at) if machine.started_at else "?"
+            lines += [
+                f"Unit:      {machine.unit or '—'}",
+                f"Leader:    {machine.leader or '—'}   up {uptime}",
+                f"Root:      {machine.root_directory or '—'}",
+                f"Addresses: {', '.join(machine.addresses) or '—'}",
+            ]
+        else:
+            lines.append(f"Image:     {machine.image_type or '?'} at {machine.root_directory}")
+        if details is not None:
+            if details.cgroup:
+                lines.append(f"Cgroup:    {details.cgroup}")
+            if details.enabled is not None:
+                lines.append(f"At boot:   {details.enabled}")
+        if sample is not None:
+            lines.append(
+                f"Memory:    {format_bytes(sample.memory_current)} of "
+                f"{format_bytes(sample.memory_max)}  high {format_bytes(sample.memory_high)}"
+                f"  peak {format_bytes(sample.memory_peak)}  OOM kills {format_count(sample.oom_kills)}"
+            )
+            lines.append(
+                f"Tasks:     {format_count(sample.tasks_current)} of {format_count(sample.tasks_max)}"
+                f"   IO read {format_rate(sample.io_read_bps)}  write {format_rate(sample.io_write_bps)}"
+            )
+        return "\n".join(lines)

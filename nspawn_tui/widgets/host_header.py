@@ -1,0 +1,50 @@
+"""The top line: the host's own figures, machine counts and connection state."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from nspawn_tui.formatting import format_bytes
+from nspawn_tui.host.base import Snapshot
+
+
+class HostHeader(Static):
+    """One line standing for the host (machined's ``.host`` is not a table row)."""
+
+    DEFAULT_CSS = """
+    HostHeader { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+    HostHeader.-disconnected { background: $error; }
+    """
+
+    def __init__(self, description: str, *, id: str | None = None) -> None:
+        super().__init__("", id=id)
+        self.description = description
+        self._last: str = ""
+
+    def show(self, snapshot: Snapshot, interval: float, cpu_mode: str) -> None:
+        stats = snapshot.stats
+        running = sum(1 for m in snapshot.machines if m.running)
+        stopped = len(snapshot.machines) - running
+        cpu = "n/a" if stats.cpu_percent is None else f"{stats.cpu_percent:.0f}%"
+        memory = (
+            "n/a"
+            if stats.memory_used is None
+            else f"{format_bytes(stats.memory_used)}/{format_bytes(stats.memory_total)}"
+        )
+        parts = [
+            f"{stats.hostname}",
+            f"{stats.cpu_count} CPUs {cpu}",
+            f"mem {memory}",
+            f"{running} running, {stopped} stopped",
+            f"every {interval:g}s",
+            f"CPU% = {cpu_mode}",
+            self.description,
+        ]
+        text = " │ ".join(parts)
+        if snapshot.error:
+            text = f"⚠ {snapshot.error} │ " + text
+        self.set_class(not snapshot.connected, "-disconnected")
+        if text != self._last:
+            self._last = text
+            self.update(Text(text, no_wrap=True, overflow="ellipsis"))
