@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import deque
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from nspawn_tui.journal_parse import (
@@ -39,6 +39,7 @@ __all__ = [
     "OMITTED_TEXT",
     "OUTPUT_FIELDS",
     "PRIORITY_NAMES",
+    "JournalError",
     "JournalMerger",
     "JournalSource",
     "LogBatch",
@@ -52,11 +53,13 @@ __all__ = [
     "format_time",
     "journal_directory",
     "journalctl_argv",
+    "fetch_record_fields",
     "next_seq",
     "options_argv",
     "parse_full_record",
     "parse_lines",
     "parse_record",
+    "record_argv",
 ]
 
 # ---------------------------------------------------------------- journalctl
@@ -123,6 +126,10 @@ def options_argv(
         after_cursor=after_cursor,
         executable=executable,
     )
+
+
+class JournalError(Exception):
+    """Reading the journal failed, with a message fit to show."""
 
 
 ArgvFactory = Callable[[str | None], list[str]]
@@ -319,6 +326,45 @@ async def follow_journals(sources: Iterable[JournalSource]) -> AsyncIterator[Log
         merger.add(source)
     async for event in merger.events():
         yield event
+
+
+def record_argv(
+    record: LogRecord, *, directory: str | None = None, executable: str = "journalctl"
+) -> list[str]:
+    """journalctl command line printing every field of ``record`` (``--all``: no nulls)."""
+    where = ["-D", directory] if directory is not None else ["-M", record.machine]
+    return [executable, *where, "-o", "json", "--all", f"--cursor={record.cursor}", "-n", "1"]
+
+
+async def fetch_record_fields(
+    argv: Sequence[str], env: Mapping[str, str] | None = None, timeout: float = 10.0
+) -> dict[str, str]:
+    """Run ``argv`` (see :func:`record_argv`) and return the fields of the first record.
+
+    Raises :class:`JournalError` with a readable message when that fails.
+    """
+    try:
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+        )
+    except OSError as error:
+        raise JournalError(f"cannot run {argv[0]}: {error.strerror or error}") from error
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), timeout)
+    except TimeoutError as error:
+        _kill(process)
+        await process.wait()
+        raise JournalError(f"{argv[0]} did not answer within {timeout:g} s") from error
+    line = out.split(b"\n", 1)[0]
+    fields = parse_full_record(line) if line.strip() else {}
+    if not fields:
+        detail = err.decode("utf-8", "replace").strip() or "no such record"
+        raise JournalError(f"record not found: {detail}")
+    return fields
 
 
 def journal_directory(root: str) -> str:

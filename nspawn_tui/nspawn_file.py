@@ -338,8 +338,9 @@ class SettingsFile:
                     lines.append(Line(raw, LineKind.INVALID, section))
             else:
                 parts: list[str] = []
-                while _continues(content) and i < len(physical):
+                while _continues(content):
                     parts.append(content.rstrip()[:-1].strip())
+                    content = ""
                     # a comment block inside a continued line is skipped
                     while i < len(physical) and _strip_eol(physical[i]).strip().startswith(
                         COMMENTS
@@ -347,7 +348,6 @@ class SettingsFile:
                         raw += physical[i]
                         i += 1
                     if i == len(physical):
-                        content = ""
                         break
                     content = _strip_eol(physical[i]).strip()
                     raw += physical[i]
@@ -449,8 +449,16 @@ class SettingsFile:
 
     def _ensure_terminated(self, index: int) -> None:
         """Give line ``index - 1`` an ending, so that a line inserted after it stays apart."""
-        if index > 0 and not self.lines[index - 1].raw.endswith("\n"):
-            self.lines[index - 1].raw += self.newline
+        if index <= 0:
+            return
+        line = self.lines[index - 1]
+        if not line.raw.endswith("\n"):
+            line.raw += self.newline
+        if line.kind in (LineKind.ENTRY, LineKind.INVALID) and _continues(
+            _strip_eol(line.raw).split("\n")[-1]
+        ):
+            # a final "Key=value \\" would swallow the next line: end it with an empty line
+            line.raw += self.newline
 
     def _insert(self, section: str, line: Line) -> None:
         point = self._insertion_point(section)

@@ -263,6 +263,7 @@ class CgroupReader:
                 st = os.stat(directory)
             except OSError:
                 self._drop(directory)
+                self._absent.add(directory)
                 return
             if (st.st_dev, st.st_ino) != state.ident:
                 self._drop(directory)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -111,6 +111,9 @@ class DashboardScreen(Screen[None]):
                 self.notify(event.message or "connected")
 
     def _apply(self, snapshot: Snapshot) -> None:
+        if not snapshot.connected and not snapshot.machines and self.snapshot is not None:
+            # Keep showing what we last knew while the host is away.
+            snapshot = replace(snapshot, machines=self.snapshot.machines)
         self.snapshot = snapshot
         self.polls += 1
         self._record_history(snapshot)

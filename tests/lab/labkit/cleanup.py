@@ -127,7 +127,7 @@ class SessionLock:
 
     def acquire(self, timeout: float = 600.0) -> None:
         STATE_ROOT.mkdir(parents=True, exist_ok=True)
-        stream = open(self.path, "a+")  # noqa: SIM115 - held until release()
+        stream = open(self.path, "a+")
         deadline = time.monotonic() + timeout
         while True:
             try:

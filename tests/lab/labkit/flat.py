@@ -318,15 +318,36 @@ class FlatLab:
         )
 
     def _wait_system_up(self, name: str, leader: int, log: Path) -> None:
-        argv = ["nsenter", "-t", str(leader), "-a", "systemctl", "is-system-running", "--wait"]
-        try:
-            result = run(argv, env=container_env(self.prefix), timeout=BOOT_TIMEOUT)
-        except subprocess.TimeoutExpired as error:
-            raise LabError(f"{name} did not finish booting:\n{tail(log)}") from error
-        state = result.stdout.strip()
-        if state not in ("running", "degraded"):
-            failed = self.exec(name, ["systemctl", "--failed", "--no-pager"]).stdout
-            raise LabError(f"{name} booted into state {state!r}:\n{failed}\n{tail(log)}")
+        """Wait for ``systemctl is-system-running`` inside to say running/degraded
+        (it cannot connect until the container's systemd has its socket up)."""
+        enter = ["nsenter", "-t", str(leader), "-a"]
+        last: list[str] = [""]
+
+        def state() -> str | None:
+            try:
+                result = run(
+                    [*enter, "systemctl", "is-system-running", "--wait"],
+                    env=container_env(self.prefix),
+                    timeout=BOOT_TIMEOUT,
+                )
+            except subprocess.TimeoutExpired as error:
+                raise LabError(f"{name} did not finish booting:\n{tail(log)}") from error
+            last[0] = (result.stdout + result.stderr).strip()
+            if "Failed to connect to bus" in result.stderr:
+                return None  # too early: systemd has not opened its private socket yet
+            return result.stdout.strip()
+
+        current = wait_for(
+            state,
+            timeout=BOOT_TIMEOUT,
+            what=f"systemd in {name} to answer",
+            details=lambda: f"{last[0]}\n{tail(log)}",
+        )
+        if current not in ("running", "degraded"):
+            failed = run([*enter, "systemctl", "--failed", "--no-pager"], env=container_env(self.prefix))
+            raise LabError(
+                f"{name} booted into state {current!r} ({last[0]}):\n{failed.stdout}\n{tail(log)}"
+            )
 
     def stop(self, name: str, timeout: float = STOP_TIMEOUT) -> None:
         """Power NAME off (SIGTERM to systemd-nspawn) and wait until machined drops it."""

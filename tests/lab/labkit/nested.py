@@ -28,6 +28,23 @@ PrivateUsers=no
 VirtualEthernet=no
 """
 INNER_TIMEOUT = 90.0
+#: Extra packages of the outer's root: shared libraries that the stdlib
+#: extension modules of a Python built outside /usr (pyenv, CI toolcache)
+#: link against (sqlite3 for pyroute2, ctypes, ssl, ...), and procps.
+OUTER_PACKAGES: tuple[str, ...] = (
+    "libsqlite3-0",
+    "libffi8",
+    "libssl3",
+    "libbz2-1.0",
+    "liblzma5",
+    "zlib1g",
+    "libncursesw6",
+    "libreadline8",
+    "libuuid1",
+    "libgdbm6",
+    "libexpat1",
+    "procps",
+)
 
 
 def project_dir() -> Path:
@@ -85,7 +102,7 @@ class NestedLab:
         return f"unix:path=/proc/{self.outer_leader}/root/run/dbus/system_bus_socket"
 
     def start(self) -> NestedLab:
-        packages = list(DEFAULT_PACKAGES) + (["python3"] if self.needs_python else [])
+        packages = [*DEFAULT_PACKAGES, *OUTER_PACKAGES, *(["python3"] if self.needs_python else [])]
         tarball = ensure_rootfs(packages)
         self.host.add_image(self.outer, tarball)
         for name in self._boot_inner + self._stopped_inner:

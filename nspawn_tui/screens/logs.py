@@ -1,0 +1,314 @@
+"""LogsScreen: the journal of one machine, or several merged, with filters."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
+from datetime import tzinfo
+from typing import Literal
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Input, Static
+
+from nspawn_tui.journal import (
+    PRIORITY_NAMES,
+    LogBatch,
+    LogEvent,
+    LogOptions,
+    LogRecord,
+    SourceStatus,
+    format_record_text,
+)
+from nspawn_tui.journal_store import (
+    DEFAULT_SCROLLBACK,
+    LogFilter,
+    LogStore,
+    SearchError,
+    compile_search,
+)
+from nspawn_tui.screens.record import RecordFetcher, RecordScreen
+from nspawn_tui.widgets.log_view import LogView
+
+#: Given the options, the merged events of the machines' journals.
+SourceFactory = Callable[[LogOptions], AsyncIterator[LogEvent]]
+
+#: ``p`` cycles through: all, info, notice, warning, err, crit, alert, emerg.
+PRIORITY_CYCLE: tuple[int | None, ...] = (None, 6, 5, 4, 3, 2, 1, 0)
+#: ``b`` cycles through: every boot, this boot, the previous boot.
+BOOT_CYCLE: tuple[int | None, ...] = (None, 0, -1)
+BOOT_NAMES = {None: "all boots", 0: "this boot", -1: "previous boot"}
+
+PromptMode = Literal["search", "unit", "export"]
+
+
+def default_export_path(names: Sequence[str]) -> str:
+    safe = "-".join(re.sub(r"[^A-Za-z0-9_.-]", "_", n) for n in names) or "logs"
+    return os.path.join("~", f"nspawn-tui-logs-{safe}.log")
+
+
+def write_export(path: str, records: Sequence[LogRecord], tz: tzinfo | None) -> str:
+    """Write ``records`` as text to ``path`` (``~`` expanded); the path written."""
+    target = os.path.expanduser(path)
+    with open(target, "w", encoding="utf-8", errors="replace") as out:
+        for record in records:
+            out.write(format_record_text(record, tz))
+            out.write("\n")
+    return target
+
+
+class LogsScreen(Screen[None]):
+    """Merged journals of ``names``, fed by ``source_factory``."""
+
+    BINDINGS = [
+        Binding("p", "cycle_priority(1)", "Priority"),
+        Binding("P", "cycle_priority(-1)", "Priority back", show=False),
+        Binding("slash", "prompt('search')", "Search"),
+        Binding("n", "next_match", "Next"),
+        Binding("N", "prev_match", "Prev"),
+        Binding("u", "prompt('unit')", "Unit"),
+        Binding("b", "cycle_boot", "Boot"),
+        Binding("w", "prompt('export')", "Export"),
+        Binding("escape,q", "back", "Back"),
+    ]
+
+    DEFAULT_CSS = """
+    LogsScreen > LogView { height: 1fr; }
+    LogsScreen > #log-status { height: 1; background: $panel; color: $foreground; }
+    LogsScreen > #log-prompt { display: none; }
+    LogsScreen > #log-prompt.-shown { display: block; }
+    """
+
+    def __init__(
+        self,
+        source_factory: SourceFactory,
+        names: Sequence[str],
+        *,
+        options: LogOptions | None = None,
+        scrollback: int = DEFAULT_SCROLLBACK,
+        fetch_record: RecordFetcher | None = None,
+        tz: tzinfo | None = None,
+        flush_interval: float = 0.075,
+        name: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id)
+        self.source_factory = source_factory
+        self.names = list(names)
+        self.options = options or LogOptions()
+        self.fetch_record = fetch_record
+        self.tz = tz
+        self.flush_interval = flush_interval
+        self.log_view = LogView(LogStore(scrollback), tz=tz, id="log-view")
+        self.statuses: dict[str, SourceStatus] = {}
+        self.broken = 0
+        self.search_text = ""
+        self.message = ""  # last error or notice shown in the status line
+        self._pending: list[LogRecord] = []
+        self._generation = 0
+        self._prompt_mode: PromptMode | None = None
+        self._status_text = ""
+
+    def compose(self) -> ComposeResult:
+        yield self.log_view
+        yield Static("", id="log-status", markup=False)
+        yield Input(id="log-prompt")
+
+    def on_mount(self) -> None:
+        self.set_interval(self.flush_interval, self.flush)
+        self.log_view.focus()
+        self.restart()
+
+    # ------------------------------------------------------------ sources
+
+    def restart(self) -> None:
+        """(Re)start reading with the current options; clears the view."""
+        self._generation += 1
+        self._pending.clear()
+        self.statuses.clear()
+        self.broken = 0
+        self.log_view.clear()
+        self.log_view.set_filter(
+            LogFilter(max_priority=self.options.priority, unit=self.options.unit or None)
+        )
+        self._consume(self.options, self._generation)
+        self.update_status()
+
+    @work(exclusive=True, group="journal-sources")
+    async def _consume(self, options: LogOptions, generation: int) -> None:
+        events = self.source_factory(options)
+        try:
+            async for event in events:
+                if generation != self._generation:
+                    break
+                if isinstance(event, LogBatch):
+                    self._pending.extend(event.records)
+                    self.broken += event.broken
+                else:
+                    self.statuses[event.machine] = event
+        finally:
+            aclose = getattr(events, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    def flush(self) -> None:
+        """Hand what arrived since the last flush to the view (called on a timer)."""
+        if self._pending:
+            pending, self._pending = self._pending, []
+            self.log_view.add_records(pending)
+        self.update_status()
+
+    # ------------------------------------------------------------- status
+
+    def status_text(self) -> str:
+        opts = self.options
+        parts = [", ".join(self.names) or "no machines"]
+        parts.append("FOLLOW" if self.log_view.follow else "PAUSED (End/F: follow)")
+        prio = "all" if opts.priority is None else f"≤{PRIORITY_NAMES[opts.priority]}"
+        parts.append(f"prio {prio}")
+        if opts.unit:
+            parts.append(f"unit {opts.unit}")
+        if opts.boot is not None:
+            parts.append(BOOT_NAMES.get(opts.boot, f"boot {opts.boot}"))
+        if self.search_text:
+            parts.append(f"/{self.search_text}")
+        store = self.log_view.store
+        parts.append(f"{len(store):,} lines")
+        if self.broken:
+            parts.append(f"{self.broken} broken")
+        for machine, status in sorted(self.statuses.items()):
+            if status.state != "joined":
+                parts.append(f"{machine}: {status.state} {status.message}".rstrip())
+        if self.message:
+            parts.append(self.message)
+        return " │ ".join(parts)
+
+    def update_status(self) -> None:
+        text = self.status_text()
+        if text != self._status_text:
+            self._status_text = text
+            self.query_one("#log-status", Static).update(text)
+
+    def on_log_view_follow_changed(self, event: LogView.FollowChanged) -> None:
+        self.update_status()
+
+    def on_log_view_record_selected(self, event: LogView.RecordSelected) -> None:
+        self.app.push_screen(RecordScreen(event.record, self.fetch_record, tz=self.tz))
+
+    # ------------------------------------------------------------ filters
+
+    def action_cycle_priority(self, step: int) -> None:
+        at = (
+            PRIORITY_CYCLE.index(self.options.priority)
+            if self.options.priority in PRIORITY_CYCLE
+            else 0
+        )
+        self.options = replace(
+            self.options, priority=PRIORITY_CYCLE[(at + step) % len(PRIORITY_CYCLE)]
+        )
+        self.restart()
+
+    def action_cycle_boot(self) -> None:
+        at = BOOT_CYCLE.index(self.options.boot) if self.options.boot in BOOT_CYCLE else 0
+        self.options = replace(self.options, boot=BOOT_CYCLE[(at + 1) % len(BOOT_CYCLE)])
+        self.restart()
+
+    def action_next_match(self) -> None:
+        if not self.search_text:
+            self.message = "no search: press /"
+        elif not self.log_view.jump_next():
+            self.message = f"no match for {self.search_text}"
+        else:
+            self.message = ""
+        self.update_status()
+
+    def action_prev_match(self) -> None:
+        if not self.search_text:
+            self.message = "no search: press /"
+        elif not self.log_view.jump_prev():
+            self.message = f"no match for {self.search_text}"
+        else:
+            self.message = ""
+        self.update_status()
+
+    def set_search(self, text: str) -> None:
+        """Search for ``text`` (``re:`` for a regular expression; empty clears)."""
+        if not text:
+            self.search_text = ""
+            self.log_view.set_search(None)
+            self.message = ""
+            self.update_status()
+            return
+        try:
+            pattern = compile_search(text)
+        except SearchError as error:
+            self.message = str(error)
+            self.notify(str(error), severity="error")
+            self.update_status()
+            return
+        self.search_text = text
+        self.log_view.set_search(pattern)
+        self.action_prev_match()
+
+    # ------------------------------------------------------------- prompt
+
+    def action_prompt(self, mode: PromptMode) -> None:
+        prompt = self.query_one("#log-prompt", Input)
+        self._prompt_mode = mode
+        if mode == "search":
+            prompt.placeholder = "search text, or re:REGEX (empty clears)"
+            prompt.value = self.search_text
+        elif mode == "unit":
+            units = ", ".join(self.log_view.store.units()[:8])
+            prompt.placeholder = (
+                f"unit, empty for all ({units})" if units else "unit, empty for all"
+            )
+            prompt.value = self.options.unit or ""
+        else:
+            prompt.placeholder = "export the view to this file"
+            prompt.value = default_export_path(self.names)
+        prompt.add_class("-shown")
+        prompt.focus()
+
+    def _close_prompt(self) -> None:
+        prompt = self.query_one("#log-prompt", Input)
+        prompt.remove_class("-shown")
+        self._prompt_mode = None
+        self.log_view.focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        mode, value = self._prompt_mode, event.value.strip()
+        self._close_prompt()
+        if mode == "search":
+            self.set_search(value)
+        elif mode == "unit":
+            self.options = replace(self.options, unit=value or None)
+            self.restart()
+        elif mode == "export":
+            self.export(value or default_export_path(self.names))
+
+    @work(group="export")
+    async def export(self, path: str) -> None:
+        """Write the visible lines to ``path``; the outcome is shown."""
+        records = list(self.log_view.store.visible)
+        try:
+            target = await asyncio.to_thread(write_export, path, records, self.tz)
+        except OSError as error:
+            self.message = f"export failed: {error.strerror or error}: {path}"
+            self.notify(self.message, severity="error")
+        else:
+            self.message = f"wrote {len(records):,} lines to {target}"
+            self.notify(self.message)
+        self.update_status()
+
+    def action_back(self) -> None:
+        if self._prompt_mode is not None:
+            self._close_prompt()
+            return
+        self.dismiss(None)

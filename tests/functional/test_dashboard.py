@@ -1,0 +1,183 @@
+"""Pilot tests of the dashboard on the (frozen) demo host."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+
+from nspawn_tui.app import NspawnApp
+from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.screens.help import HelpScreen
+from nspawn_tui.widgets.detail_panel import DetailPanel
+from nspawn_tui.widgets.host_header import HostHeader
+from nspawn_tui.widgets.machine_table import MachineTable
+
+
+async def _ready(pilot: Pilot[None]) -> DashboardScreen:
+    for _ in range(50):
+        await pilot.pause()
+        screen = pilot.app.screen
+        if isinstance(screen, DashboardScreen) and screen.polls >= 1:
+            return screen
+        await pilot.pause(0.05)
+    raise AssertionError("the dashboard never polled the host")
+
+
+async def test_lists_demo_machines_sorted_by_name(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        table = screen.query_one(MachineTable)
+        names = table.visible_names
+        assert len(names) >= 10
+        assert names == sorted(names)
+        assert "ci-runner" in names and "debian-base" in names
+        # Stopped images are rows too, with empty metric cells.
+        row = table.row("debian-base")
+        assert row is not None and row.cells[1] == "stopped" and row.cells[4] == ""
+
+
+async def test_navigation_moves_cursor_and_detail(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        table = screen.query_one(MachineTable)
+        first = table.cursor_name
+        await pilot.press("down", "down")
+        await pilot.pause()
+        assert table.cursor_name == table.visible_names[2] != first
+        props = str(screen.query_one("#detail-props").render())
+        assert table.cursor_name in props
+        await pilot.press("end")
+        assert table.cursor_name == table.visible_names[-1]
+        await pilot.press("home")
+        assert table.cursor_name == table.visible_names[0]
+
+
+async def test_sort_cycles_columns_and_reverses(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        table = screen.query_one(MachineTable)
+        for _ in range(4):  # name -> state -> os -> address -> cpu
+            await pilot.press("o")
+        assert table.sort_key == "cpu"
+        assert table.sort_reverse  # busiest first
+        assert table.visible_names[0] == "ci-runner"
+        await pilot.press("O")
+        assert not table.sort_reverse
+        # Stopped images have no CPU figure: they stay at the end either way.
+        assert table.visible_names[-1] in {"arch-template", "debian-base", "fedora-golden"}
+
+
+async def test_click_on_header_sorts(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        table = screen.query_one(MachineTable)
+        await pilot.click(MachineTable, offset=(1, 0))
+        assert table.sort_key == "name" and table.sort_reverse
+        assert table.visible_names == sorted(table.visible_names, reverse=True)
+
+
+async def test_filter_by_name(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        table = screen.query_one(MachineTable)
+        await pilot.press("slash", "d", "b")
+        await pilot.pause()
+        assert table.visible_names == ["db", "debian-base"] or set(table.visible_names) == {"db"}
+        assert all("db" in name for name in table.visible_names)
+        await pilot.press("enter")
+        assert table.has_focus
+        assert "filter: 'db'" in str(screen.query_one("#status-line").render())
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert len(table.visible_names) >= 10
+
+
+async def test_help_screen_lists_keys(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await _ready(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DashboardScreen)
+
+
+async def test_interval_keys_change_the_rate(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        assert screen.interval == 1.0
+        await pilot.press("plus")
+        assert screen.interval == 0.5
+        await pilot.press("minus", "minus")
+        assert screen.interval == 2.0
+        await pilot.pause()
+        assert "every 2s" in str(screen.query_one(HostHeader).render())
+
+
+async def test_cpu_mode_toggle_rescales(demo_app: NspawnApp, demo_host: DemoHost) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        table = screen.query_one(MachineTable)
+        row = table.row("ci-runner")
+        assert row is not None
+        per_core = float(row.cells[4])
+        await pilot.press("c")
+        row = table.row("ci-runner")
+        assert row is not None
+        per_host = float(row.cells[4])
+        assert abs(per_host - per_core / demo_host.cpu_count) < 0.2
+        assert table.cpu_title == "CPU%H"
+        assert "whole host" in str(screen.query_one(HostHeader).render())
+
+
+async def test_lost_connection_is_shown_and_rows_kept(demo_host: DemoHost) -> None:
+    app = NspawnApp(demo_host, interval=0.25)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        before = screen.query_one(MachineTable).visible_names
+        demo_host.fail_next_snapshot("machined went away", count=2)
+        header = screen.query_one(HostHeader)
+        for _ in range(40):
+            await pilot.pause(0.05)
+            if header.has_class("-disconnected"):
+                break
+        assert header.has_class("-disconnected")
+        assert "machined went away" in str(header.render())
+        assert screen.query_one(MachineTable).visible_names == before
+        for _ in range(60):
+            await pilot.pause(0.05)
+            if not header.has_class("-disconnected"):
+                break
+        assert not header.has_class("-disconnected")
+
+
+async def test_reserved_keys_are_disabled(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        for action in ("boot", "poweroff", "logs", "shell", "edit"):
+            assert screen.check_action(action, ()) is None
+        await pilot.press("b")
+        assert isinstance(pilot.app.screen, DashboardScreen)
+
+
+async def test_space_selects_several(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        table = screen.query_one(MachineTable)
+        await pilot.press("space", "down", "space")
+        assert len(table.selected) == 2
+        assert table.targets() == [n for n in table.visible_names if n in table.selected]
+
+
+async def test_detail_panel_hidden_costs_nothing(demo_app: NspawnApp) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        panel = screen.query_one(DetailPanel)
+        await pilot.press("d")
+        assert not panel.display
+        before = panel._last_text
+        await pilot.press("down")
+        assert panel._last_text == before  # not updated while hidden
+        await pilot.press("d")
+        assert panel.display and panel._last_text != before

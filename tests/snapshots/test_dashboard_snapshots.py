@@ -1,0 +1,54 @@
+"""Snapshot tests of every screen at fixed sizes, on the frozen demo host (seed 1).
+
+Nothing on screen depends on the real clock: the demo host's clock is frozen.
+Update the reference SVGs with `pytest --snapshot-update` after a deliberate change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from nspawn_tui.app import NspawnApp
+from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.screens.dashboard import DashboardScreen
+
+
+async def _settle(pilot: Pilot[None]) -> None:
+    for _ in range(100):
+        await pilot.pause()
+        screen = pilot.app.screen
+        if isinstance(screen, DashboardScreen) and screen.polls >= 2:
+            break
+        await pilot.pause(0.05)
+    await pilot.pause()
+
+
+def _app() -> NspawnApp:
+    return NspawnApp(DemoHost(seed=1, frozen=True), interval=0.2)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_dashboard(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    assert snap_compare(_app(), terminal_size=size, run_before=_settle)
+
+
+def test_dashboard_sorted_by_cpu_with_selection(snap_compare: Callable[..., bool]) -> None:
+    async def before(pilot: Pilot[None]) -> Any:
+        await _settle(pilot)
+        await pilot.press("o", "o", "o", "o", "space", "down", "space")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=before)
+
+
+def test_help_screen(snap_compare: Callable[..., bool]) -> None:
+    async def before(pilot: Pilot[None]) -> Any:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=before)
