@@ -75,7 +75,7 @@ LIMIT_FIELDS: Final[tuple[LimitField, ...]] = (
     LimitField(
         "CPUQuota",
         "CPU quota",
-        "percentage of one CPU, e.g. 20% or 150% (1.5 CPUs); empty: no quota",
+        "% of one CPU, e.g. 20% or 150% (1.5 CPUs); empty: no quota",
         "quota",
     ),
     LimitField(
@@ -87,28 +87,25 @@ LIMIT_FIELDS: Final[tuple[LimitField, ...]] = (
     LimitField(
         "MemoryMax",
         "Memory max",
-        "size with K, M, G or T (base 1024), e.g. 300M; a percentage of RAM; "
-        "'infinity' or empty: no limit",
+        "size with K, M, G or T (base 1024) e.g. 300M, or % of RAM; infinity/empty: none",
         "size",
     ),
     LimitField(
         "MemoryHigh",
         "Memory high",
-        "throttling limit: size with K, M, G or T (base 1024), a percentage of RAM; "
-        "'infinity' or empty: no limit",
+        "throttle above: size with K, M, G or T, or % of RAM; infinity/empty: none",
         "size",
     ),
     LimitField(
         "MemorySwapMax",
         "Swap max",
-        "size with K, M, G or T (base 1024), 0 for no swap, a percentage; "
-        "'infinity' or empty: no limit",
+        "size with K, M, G or T, 0 for no swap, or %; infinity/empty: no limit",
         "size",
     ),
     LimitField(
         "TasksMax",
         "Tasks max",
-        "number of tasks, or a percentage of the system's maximum; 'infinity' or empty: no limit",
+        "number of tasks, or % of the system's maximum; infinity/empty: no limit",
         "tasks",
     ),
     LimitField(

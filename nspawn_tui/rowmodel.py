@@ -85,6 +85,8 @@ def build_row(
     mem = sample.memory_current if sample else None
     mem_max = sample.memory_max if sample else None
     uptime = now - machine.started_at if running and machine.started_at else None
+    cells: tuple[str, ...]
+    styles: tuple[str, ...]
     if running:
         cells = (
             machine.name,

@@ -143,3 +143,44 @@ async def get_property(
 async def name_has_owner(bus: MessageBus, name: str) -> bool:
     body = await call(bus, DBUS, DBUS_PATH, DBUS, "NameHasOwner", "s", [name])
     return bool(body[0])
+
+
+async def call_with_fds(
+    bus: MessageBus,
+    destination: str,
+    path: str,
+    interface: str,
+    member: str,
+    signature: str = "",
+    body: list[Any] | None = None,
+    *,
+    what: str | None = None,
+) -> tuple[list[Any], list[int]]:
+    """Like :func:`call`, for replies that carry unix file descriptors.
+
+    dbus-next leaves 'h' values in a low-level reply as indexes into
+    ``unix_fds``; the caller owns (and must close) every descriptor returned.
+    """
+    if not bus.connected:
+        raise HostUnavailable("the connection to the system bus was lost")
+    msg = Message(
+        destination=destination,
+        path=path,
+        interface=interface,
+        member=member,
+        signature=signature,
+        body=body or [],
+    )
+    try:
+        reply = await bus.call(msg)
+    except (EOFError, OSError) as exc:
+        raise HostUnavailable(f"the connection to the system bus was lost ({exc})") from None
+    if reply is None:
+        raise HostUnavailable(f"{member}: no reply")
+    fds = list(reply.unix_fds or [])
+    if reply.message_type == MessageType.ERROR:
+        for fd in fds:
+            os.close(fd)
+        text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
+        raise translate_error(DBusError(reply.error_name or "unknown", text, reply), what or member)
+    return list(reply.body), fds

@@ -33,6 +33,7 @@ from nspawn_tui.host.base import (
     Snapshot,
 )
 from nspawn_tui.host.hoststats import HostStatsReader
+from nspawn_tui.host.machined_actions import MachinedActions
 
 IMAGES_TTL: Final = 5.0  # seconds between ListImages calls
 ADDRESSES_TTL: Final = 10.0  # seconds between GetMachineAddresses calls per machine
@@ -66,7 +67,7 @@ def _address_sort_key(address: str) -> tuple[int, str]:
     return (2 if address.startswith("fe80") else 1, address)
 
 
-class MachinedHost(Host):
+class MachinedHost(MachinedActions, Host):
     """Host backed by org.freedesktop.machine1 on the system bus (or ``bus_address``)."""
 
     def __init__(
@@ -87,11 +88,11 @@ class MachinedHost(Host):
         self._known: dict[str, _Known] = {}
         self._images: list[Image] = []
         self._images_at = float("-inf")
-        self._image_os: dict[tuple[str, float | None], str] = {}
+        self._image_os_cache: dict[tuple[str, float | None], str] = {}
         self._last_machines: tuple[Machine, ...] = ()
         self._stats = HostStatsReader()
-        self._was_connected = False
         self._watch: asyncio.Task[None] | None = None
+        self._init_actions()
 
     # ------------------------------------------------------------ connection
 
@@ -118,8 +119,6 @@ class MachinedHost(Host):
             ) from None
         self._bus = bus
         self._watch = asyncio.get_running_loop().create_task(self._watch_disconnect(bus))
-        if not self._was_connected:
-            self._was_connected = True
         self.hub.publish(HostEvent(EventKind.CONNECTED, message=self.description))
 
     async def close(self) -> None:
@@ -210,8 +209,6 @@ class MachinedHost(Host):
             if isinstance(props, NoSuchMachine):
                 continue  # vanished between ListMachines and GetAll
             if isinstance(props, BaseException):
-                if isinstance(props, HostError):
-                    raise props
                 raise props
             machines.append(await self._machine_from_props(name, props))
         return machines
@@ -268,7 +265,7 @@ class MachinedHost(Host):
 
     async def _image_os(self, image: Image) -> str:
         key = (image.name, image.modified)
-        if key not in self._image_os:
+        if key not in self._image_os_cache:
             try:
                 (release,) = await self._call("GetImageOSRelease", "s", [image.name])
                 pretty = str(release.get("PRETTY_NAME", release.get("NAME", "")))
@@ -276,8 +273,8 @@ class MachinedHost(Host):
                 raise
             except HostError:
                 pretty = ""
-            self._image_os[key] = pretty
-        return self._image_os[key]
+            self._image_os_cache[key] = pretty
+        return self._image_os_cache[key]
 
     async def list_machines(self) -> list[Machine]:
         running = await self._running()

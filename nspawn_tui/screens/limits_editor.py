@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -27,6 +27,9 @@ from nspawn_tui.limits import (
     parse_limit,
     systemctl_command,
 )
+
+#: Command lines shown for a selection of several machines.
+MAX_COMMANDS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,17 +57,17 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
     ]
     DEFAULT_CSS = """
     LimitsEditor { align: center middle; }
-    LimitsEditor > #limits-box { width: 96; max-width: 100%; height: auto; max-height: 100%;
+    LimitsEditor > #limits-box { width: 100; max-width: 100%; height: 100%; max-height: 28;
         border: round $accent; background: $surface; padding: 0 1; }
     LimitsEditor #limits-title { text-style: bold; width: 1fr; }
-    LimitsEditor #limits-fields { height: auto; max-height: 1fr; }
+    LimitsEditor #limits-fields { height: 1fr; }
     LimitsEditor .limit-row { height: 1; }
     LimitsEditor .limit-label { width: 15; }
     LimitsEditor .limit-row Input { width: 1fr; }
     LimitsEditor .limit-usage { width: 22; color: $text-muted; padding-left: 1; }
     LimitsEditor .limit-msg { height: auto; color: $text-muted; padding-left: 15; }
     LimitsEditor .limit-msg.-invalid { color: $error; }
-    LimitsEditor #limits-command { height: auto; margin-top: 1; color: $text-muted; }
+    LimitsEditor #limits-command { height: auto; max-height: 4; color: $text-muted; }
     LimitsEditor #limits-status { height: auto; color: $warning; }
     LimitsEditor #limits-buttons { height: auto; align-horizontal: right; }
     LimitsEditor #limits-buttons Button { margin-left: 1; }
@@ -86,29 +89,33 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
     def compose(self) -> ComposeResult:
         names = ", ".join(self.machines) or "(no machine)"
         with Vertical(id="limits-box"):
-            yield Label(f"Resource limits: {escape(names)}", id="limits-title")
+            yield Label(Content(f"Resource limits: {names}"), id="limits-title")
             with VerticalScroll(id="limits-fields"):
                 for field in LIMIT_FIELDS:
                     with Horizontal(classes="limit-row"):
                         yield Label(field.label, classes="limit-label")
                         yield Input(
                             self.current[field.name],
-                            placeholder=field.name,
+                            placeholder="(empty: reset to default)",
                             id=input_id(field.name),
                             compact=True,
                             select_on_focus=False,
                         )
                         yield Label(
-                            escape(self.usage.get(field.name, "")),
+                            Content(self.usage.get(field.name, "")),
                             classes="limit-usage",
                         )
-                    yield Static(escape(field.help), id=message_id(field.name), classes="limit-msg")
+                    yield Static(
+                        Content(field.help), id=message_id(field.name), classes="limit-msg"
+                    )
             yield Static("", id="limits-command")
             yield Static("", id="limits-status")
             with Horizontal(id="limits-buttons"):
-                yield Button("Apply runtime (Enter)", id="apply-runtime", variant="primary")
-                yield Button("Apply persistent (ctrl+s)", id="apply-persistent")
-                yield Button("Cancel (Esc)", id="cancel")
+                yield Button(
+                    "Apply runtime (Enter)", id="apply-runtime", variant="primary", compact=True
+                )
+                yield Button("Apply persistent (ctrl+s)", id="apply-persistent", compact=True)
+                yield Button("Cancel (Esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self.query_one(f"#{input_id(LIMIT_FIELDS[0].name)}", Input).focus()
@@ -138,7 +145,7 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
                 parse_limit(name, text)
             except LimitError as problem:
                 error = problem.message
-        message.update(escape(error if error is not None else FIELDS_BY_NAME[name].help))
+        message.update(Content(error if error is not None else FIELDS_BY_NAME[name].help))
         message.set_class(error is not None, "-invalid")
         return error
 
@@ -148,13 +155,12 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
         if not changed:
             command.update("No changes yet.")
             return
-        lines = [
-            f"{'persistent' if not runtime else 'runtime'}: "
-            + systemctl_command(machine, changed, runtime)
-            for runtime in (True, False)
-            for machine in self.machines
-        ]
-        command.update(escape("\n".join(lines)))
+        shown = self.machines[:MAX_COMMANDS]
+        lines = [systemctl_command(machine, changed, runtime=True) for machine in shown]
+        if len(self.machines) > len(shown):
+            lines.append(f"... and {len(self.machines) - len(shown)} more machines")
+        lines.append("(ctrl+s: the same without --runtime, kept by systemd across reboots)")
+        command.update(Content("\n".join(lines)))
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rich.markup import escape
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
@@ -54,9 +54,10 @@ class SettingsEditor(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="settings-box"):
             yield Label(
-                f"Settings of {escape(self.machine)}: {escape(str(self.path))}", id="settings-title"
+                Content(f"Settings of {self.machine}: {self.path}"),
+                id="settings-title",
             )
-            yield Static(NEXT_BOOT_NOTICE, id="settings-notice")
+            yield Static(Content(NEXT_BOOT_NOTICE), id="settings-notice")
             yield TextArea(
                 self.original, id="settings-text", soft_wrap=False, show_line_numbers=True
             )
@@ -91,7 +92,7 @@ class SettingsEditor(ModalScreen[str | None]):
         problems = self.problems()
         if problems:
             self.query_one("#settings-errors", Static).update(
-                escape("Not saved:\n" + "\n".join(problems))
+                Content("Not saved:\n" + "\n".join(problems))
             )
             return
         text = self.text

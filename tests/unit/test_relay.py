@@ -118,12 +118,13 @@ class Rig:
         **kwargs: object,
     ) -> RelayResult:
         errors: list[BaseException] = []
+        returned = threading.Event()
 
         def guarded(func: Callable[[Rig], None]) -> Callable[[], None]:
             def target() -> None:
                 try:
                     func(self)
-                except BaseException as exc:
+                except (AssertionError, OSError) as exc:  # re-raised in the main thread
                     errors.append(exc)
                     self.on_failure()  # unblock the relay
 
@@ -132,12 +133,27 @@ class Rig:
         threads = [threading.Thread(target=guarded(f), daemon=True) for f in (scenario, *more)]
         for thread in threads:
             thread.start()
-        result = relay(
-            self.cont_master if master is None else master,
-            stdin_fd=self.user_slave,
-            stdout_fd=self.user_slave,
-            **kwargs,  # type: ignore[arg-type]
-        )
+
+        def watchdog() -> None:
+            for thread in threads:
+                thread.join()
+            if not returned.wait(TIMEOUT):
+                errors.append(AssertionError("the relay did not return after the scenario"))
+                self.on_failure()
+
+        threading.Thread(target=watchdog, daemon=True).start()
+        try:
+            params: dict[str, object] = {
+                "stdin_fd": self.user_slave,
+                "stdout_fd": self.user_slave,
+                **kwargs,
+            }
+            result = relay(
+                self.cont_master if master is None else master,
+                **params,  # type: ignore[arg-type]
+            )
+        finally:
+            returned.set()
         for thread in threads:
             thread.join(TIMEOUT)
         if errors:
@@ -207,9 +223,8 @@ def test_escape_split_around_other_input(rig: Rig) -> None:
         time.sleep(0.05)
         os.write(r.user_master, E)
         time.sleep(0.05)
-        os.write(r.user_master, b"c" + E)  # breaks the escape: all of it must arrive
-        assert read_exactly(r.cont_slave, 6) == b"ab" + E + E + b"c" + E
-        time.sleep(0.05)
+        os.write(r.user_master, b"c" + E)  # "c" breaks the escape; the last ^] starts anew
+        assert read_exactly(r.cont_slave, 5) == b"ab" + E + E + b"c"
         os.write(r.user_master, E)
         time.sleep(0.05)
         os.write(r.user_master, E + b"dropped")  # completes; the rest of the read is dropped
@@ -322,7 +337,7 @@ def test_input_from_a_pipe_ends_with_eof(rig: Rig) -> None:
         r.close_container()
 
     try:
-        result = rig.run(scenario, banner=None)
+        result = rig.run(scenario, banner=None, stdin_fd=read_fd)
     finally:
         os.close(read_fd)
     # stdin is a pipe here, the user's terminal is only the output.

@@ -72,7 +72,9 @@ def veth_links(prefix: str) -> list[str]:
     if result.returncode != 0:
         raise LabError(f"ip link failed: {result.stderr.strip()}")
     start = f"ve-{prefix}"[:15]
-    return [link["ifname"] for link in json.loads(result.stdout) if link["ifname"].startswith(start)]
+    return [
+        link["ifname"] for link in json.loads(result.stdout) if link["ifname"].startswith(start)
+    ]
 
 
 def sweep(prefix: str, *, graceful: float = 15.0) -> None:
@@ -126,22 +128,32 @@ class SessionLock:
         self._file: IO[str] | None = None
 
     def acquire(self, timeout: float = 600.0) -> None:
+        """Take the lock, waiting up to ``timeout`` for another session to end.
+
+        The lock file is removed on release; a waiter that locked a file
+        removed meanwhile notices (different inode) and tries again.
+        """
         STATE_ROOT.mkdir(parents=True, exist_ok=True)
-        stream = open(self.path, "a+")
         deadline = time.monotonic() + timeout
         while True:
+            stream = open(self.path, "a+")  # held until release()
             try:
                 fcntl.flock(stream, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
             except BlockingIOError:
+                stream.seek(0)
+                owner = stream.read().strip()
+                stream.close()
                 if time.monotonic() > deadline:
-                    stream.seek(0)
-                    owner = stream.read().strip()
-                    stream.close()
-                    raise LabError(
-                        f"another lab session (pid {owner}) holds {self.path}"
-                    ) from None
+                    raise LabError(f"another lab session (pid {owner}) holds {self.path}") from None
                 time.sleep(0.5)
+                continue
+            try:
+                same = os.stat(self.path).st_ino == os.fstat(stream.fileno()).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                break
+            stream.close()
         stream.seek(0)
         stream.truncate()
         stream.write(str(os.getpid()))
@@ -150,5 +162,6 @@ class SessionLock:
 
     def release(self) -> None:
         if self._file is not None:
+            self.path.unlink(missing_ok=True)
             self._file.close()  # closing drops the flock
             self._file = None

@@ -344,7 +344,9 @@ class FlatLab:
             details=lambda: f"{last[0]}\n{tail(log)}",
         )
         if current not in ("running", "degraded"):
-            failed = run([*enter, "systemctl", "--failed", "--no-pager"], env=container_env(self.prefix))
+            failed = run(
+                [*enter, "systemctl", "--failed", "--no-pager"], env=container_env(self.prefix)
+            )
             raise LabError(
                 f"{name} booted into state {current!r} ({last[0]}):\n{failed.stdout}\n{tail(log)}"
             )
@@ -365,7 +367,9 @@ class FlatLab:
         for directory in cgroups.unit_dirs(name):
             cgroups.remove_tree(directory)
 
-    def exec(self, name: str, argv: Sequence[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    def exec(
+        self, name: str, argv: Sequence[str], **kwargs: Any
+    ) -> subprocess.CompletedProcess[str]:
         """Run ``argv`` in the container's namespaces (not its cgroup)."""
         leader = self.containers[name].leader
         kwargs.setdefault("env", container_env(self.prefix))
@@ -378,6 +382,13 @@ class FlatLab:
         result: subprocess.CompletedProcess[str] = subprocess.run(command, **kwargs)
         return result
 
+    @staticmethod
+    def _cgroup_of(pid: int) -> str:
+        try:
+            return Path(f"/proc/{pid}/cgroup").read_text()
+        except FileNotFoundError as error:
+            raise LabError(f"process {pid} exited") from error
+
     @contextmanager
     def burn_cpu(self, name: str) -> Iterator[int]:
         """A busy loop inside NAME, charged to NAME's cgroups; yields its PID."""
@@ -387,6 +398,13 @@ class FlatLab:
         burner = self._spawn(argv, f"burner-{name}.log", procs)
         self._burners.add(burner)
         try:
+            wanted = f"0::{cgroups.unit_rel(name)}/{BURNER_CGROUP}\n"
+            wait_for(
+                lambda: True if wanted in self._cgroup_of(burner.pid) else None,
+                timeout=10,
+                what=f"the CPU burner to enter {name}'s cgroup",
+                interval=0.02,
+            )
             yield burner.pid
         finally:
             self._kill_group(burner)

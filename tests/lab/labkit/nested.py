@@ -191,9 +191,11 @@ class NestedLab:
             lambda: True if self.inner_state(name) == "running" else None,
             timeout=INNER_TIMEOUT,
             what=f"{name} to run inside {self.outer}",
-            details=lambda: self.run(
-                ["journalctl", "-n", "30", "--no-pager", "-u", f"systemd-nspawn@{name}"]
-            ).stdout,
+            details=lambda: (
+                self.run(
+                    ["journalctl", "-n", "30", "--no-pager", "-u", f"systemd-nspawn@{name}"]
+                ).stdout
+            ),
         )
         self.boot_times[name] = time.monotonic() - started
 
@@ -201,9 +203,12 @@ class NestedLab:
         """``machinectl poweroff NAME``; wait until the outer's machined drops it."""
         self._require(["machinectl", "poweroff", name], f"machinectl poweroff {name}")
         wait_for(
-            lambda: True
-            if self.inner_state(name) is None and self.unit_state(name) in ("inactive", "failed")
-            else None,
+            lambda: (
+                True
+                if self.inner_state(name) is None
+                and self.unit_state(name) in ("inactive", "failed")
+                else None
+            ),
             timeout=INNER_TIMEOUT,
             what=f"{name} to stop inside {self.outer}",
         )

@@ -1,0 +1,50 @@
+"""A modal that asks before a destructive action, naming the machines and the command."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: auto; min-width: 50; max-width: 100; height: auto;
+        border: thick $error; background: $surface; padding: 1 2; }
+    ConfirmScreen #confirm-command { color: $text-muted; margin: 1 0; }
+    ConfirmScreen Horizontal { height: auto; align: center middle; }
+    ConfirmScreen Button { margin: 0 1; }
+    """
+
+    def __init__(self, title: str, names: Sequence[str], command: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.names = list(names)
+        self.command = command
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"[b]{self.title_text}[/b] {len(self.names)} machine(s)?")
+            yield Static("\n".join(f"  • {name}" for name in self.names), id="confirm-names")
+            yield Static(f"$ {self.command}", id="confirm-command", markup=False)
+            with Horizontal():
+                yield Button(f"{self.title_text} (y)", variant="error", id="yes")
+                yield Button("Cancel (n)", variant="primary", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

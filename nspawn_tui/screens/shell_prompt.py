@@ -1,0 +1,62 @@
+"""Ask for the user and command of a shell (`S`)."""
+
+from __future__ import annotations
+
+import shlex
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label
+
+
+@dataclass(frozen=True, slots=True)
+class ShellRequest:
+    user: str
+    command: tuple[str, ...]
+
+
+class ShellPrompt(ModalScreen[ShellRequest | None]):
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ShellPrompt { align: center middle; }
+    ShellPrompt > Vertical { width: 70; height: auto; border: thick $accent;
+        background: $surface; padding: 0 1; }
+    ShellPrompt #shell-error { color: $error; }
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.machine = name
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Shell in {self.machine}")
+            yield Label("User:")
+            yield Input(value="root", id="shell-user")
+            yield Label("Command (empty: the user's login shell):")
+            yield Input(placeholder="/bin/bash -l", id="shell-command")
+            yield Label("", id="shell-error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        user = self.query_one("#shell-user", Input).value.strip()
+        text = self.query_one("#shell-command", Input).value.strip()
+        try:
+            command = tuple(shlex.split(text))
+        except ValueError as exc:
+            self.query_one("#shell-error", Label).update(f"Command: {exc}")
+            return
+        if not user:
+            self.query_one("#shell-error", Label).update("User: give a user name (e.g. root)")
+            return
+        if command and not command[0].startswith("/"):
+            self.query_one("#shell-error", Label).update(
+                "Command: give the program's absolute path (e.g. /bin/sh -c 'uptime')"
+            )
+            return
+        self.dismiss(ShellRequest(user, command))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

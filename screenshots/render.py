@@ -1,0 +1,57 @@
+"""Render the app on the demo host (fixed seed, frozen clock) to SVG files here.
+
+Run with `make screenshots`; README.md shows the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from nspawn_tui.app import NspawnApp
+from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.screens.dashboard import DashboardScreen
+
+HERE = Path(__file__).resolve().parent
+
+Steps = Callable[[Pilot[None]], Awaitable[None]]
+
+
+async def _settle(pilot: Pilot[None]) -> None:
+    for _ in range(100):
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        if isinstance(screen, DashboardScreen) and screen.polls >= 2:
+            return
+
+
+async def _dashboard(pilot: Pilot[None]) -> None:
+    await _settle(pilot)
+    await pilot.press("down", "down", "down")  # the busy ci-runner
+    await pilot.pause(0.3)
+
+
+async def render(name: str, steps: Steps, size: tuple[int, int] = (120, 40)) -> Path:
+    host = DemoHost(seed=1, frozen=True)
+    for _ in range(40):  # some history for the sparklines
+        host.tick(3.0)
+        await host.snapshot()
+    app = NspawnApp(host, interval=0.2)
+    async with app.run_test(size=size) as pilot:
+        await steps(pilot)
+        svg = app.export_screenshot(title=f"nspawn-tui — {name}")
+    path = HERE / f"{name}.svg"
+    path.write_text(svg, encoding="utf-8")
+    return path
+
+
+async def main() -> None:
+    for name, steps in (("dashboard", _dashboard),):
+        print(await render(name, steps))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

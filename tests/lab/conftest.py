@@ -1,0 +1,76 @@
+"""Fixtures of the real-host lab (see README.md). Everything under tests/lab
+is marked ``lab``; run only the lab with ``.venv/bin/pytest -m lab``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import labkit
+import pytest
+
+LAB_DIR = Path(__file__).resolve().parent
+FLAT_RUNNING = ("ntl-alpha", "ntl-beta")
+FLAT_STOPPED = "ntl-image"
+INNER_RUNNING = "ntl-inner1"
+INNER_STOPPED = "ntl-inner2"
+_BOOT_TIMES: dict[str, float] = {}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if LAB_DIR == item.path.parent or LAB_DIR in item.path.parents:
+            item.add_marker(pytest.mark.lab)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _BOOT_TIMES:
+        terminalreporter.section("lab boot times")
+        for name, seconds in _BOOT_TIMES.items():
+            terminalreporter.write_line(f"{name:<14} {seconds:6.2f} s")
+
+
+@pytest.fixture(scope="session")
+def lab_host() -> Iterator[labkit.FlatLab]:
+    """Private system bus + real machined, nothing booted (shared by both labs)."""
+    reason = labkit.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    try:
+        labkit.ensure_rootfs()
+    except labkit.LabUnavailable as error:
+        pytest.skip(f"cannot build the lab's root file system: {error}")
+    lab = labkit.FlatLab().start()  # closes itself if starting fails
+    try:
+        yield lab
+    finally:
+        _BOOT_TIMES.update(lab.boot_times)
+        lab.close()
+
+
+@pytest.fixture(scope="session")
+def flat_lab(lab_host: labkit.FlatLab) -> labkit.FlatLab:
+    """ntl-alpha and ntl-beta booted, ntl-image stopped. Shared: do not stop them."""
+    for name in FLAT_RUNNING:
+        lab_host.boot(name)
+    lab_host.add_image(FLAT_STOPPED)
+    return lab_host
+
+
+@pytest.fixture(scope="session")
+def nested_lab(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
+    """ntl-outer (a systemd host) running ntl-inner1, with ntl-inner2 stopped."""
+    nested = labkit.NestedLab(lab_host, boot_inner=[INNER_RUNNING], stopped_inner=[INNER_STOPPED])
+    try:
+        nested.start()
+    except labkit.LabUnavailable as error:
+        nested.close()
+        pytest.skip(f"cannot build the outer's root file system: {error}")
+    except BaseException:
+        nested.close()
+        raise
+    try:
+        yield nested
+    finally:
+        _BOOT_TIMES.update(nested.boot_times)
+        nested.close()
