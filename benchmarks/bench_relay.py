@@ -32,7 +32,7 @@ from collections.abc import Callable
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from nspawn_tui.attach import relay  # noqa: E402
+from nspawn_tui.attach import relay
 
 MB = 1_000_000
 TOTAL = 100 * MB

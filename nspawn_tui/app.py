@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
 from textual.binding import Binding
 
+from nspawn_tui.attach import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.host.base import Host
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.help import HelpScreen
@@ -25,6 +27,18 @@ def styles_dir() -> Path:
     )
 
 
+AttachRunner = Callable[["NspawnApp", int, bool], RelayResult]
+
+
+def run_attached(app: NspawnApp, fd: int, login: bool) -> RelayResult:
+    """Hand the terminal to the PTY until ^]^]^] or its end; the dashboard then returns."""
+    with app.suspend():
+        try:
+            return relay(fd, ignore_vhangup=login)
+        finally:
+            restore_terminal_modes(1)
+
+
 class NspawnApp(App[None]):
     TITLE = "nspawn-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
@@ -34,10 +48,13 @@ class NspawnApp(App[None]):
     ]
     ENABLE_COMMAND_PALETTE = False
 
-    def __init__(self, host: Host, *, interval: float = 1.0) -> None:
+    def __init__(
+        self, host: Host, *, interval: float = 1.0, attach_runner: AttachRunner = run_attached
+    ) -> None:
         super().__init__()
         self.host = host
         self.interval = interval
+        self.attach_runner = attach_runner
 
     async def on_mount(self) -> None:
         await self.push_screen(DashboardScreen(self.host, self.interval))

@@ -130,6 +130,15 @@ class Snapshot:
     error: str | None = None  # a problem worth showing (e.g. "machined went away")
 
 
+@dataclass(frozen=True, slots=True)
+class SettingsText:
+    """A machine's .nspawn settings file as text (``exists`` False: not written yet)."""
+
+    path: str
+    text: str
+    exists: bool
+
+
 class EventKind(enum.Enum):
     MACHINE_NEW = "machine-new"
     MACHINE_REMOVED = "machine-removed"
@@ -304,6 +313,21 @@ class Host(ABC):
     async def set_limits(self, name: str, values: dict[str, str], runtime: bool) -> None:
         """Set unit properties in systemd's syntax, e.g. {"MemoryMax": "300M"}."""
         await self._do_set_limits(name, values, runtime)
+
+    @mutating("edit settings")
+    async def write_settings(self, name: str, text: str) -> str:
+        """Validate and atomically write the .nspawn file; returns a message for the user."""
+        return await self._do_write_settings(name, text)
+
+    async def unit_limits(self, name: str) -> dict[str, str]:
+        """Current resource limits of the machine's unit, in systemd's syntax, by field."""
+        raise HostError(f"resource limits are not supported by {self.description}")
+
+    async def read_settings(self, name: str) -> SettingsText:
+        raise HostError(f".nspawn settings are not supported by {self.description}")
+
+    async def _do_write_settings(self, name: str, text: str) -> str:
+        raise HostError(f".nspawn settings are not supported by {self.description}")
 
     async def _do_start(self, name: str) -> None:
         raise HostError(f"boot is not supported by {self.description}")

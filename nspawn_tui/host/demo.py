@@ -27,6 +27,7 @@ from nspawn_tui.host.base import (
     Sample,
     Snapshot,
 )
+from nspawn_tui.host.demo_actions import DemoActions
 from nspawn_tui.host.demo_sim import (
     EPOCH,
     FROZEN_MONOTONIC_BASE,
@@ -54,7 +55,7 @@ from nspawn_tui.host.demo_sim import (
 __all__ = ["EPOCH", "DemoHost", "MachineSpec"]
 
 
-class DemoHost(Host):
+class DemoHost(DemoActions, Host):
     """A deterministic simulated host; see the module docstring."""
 
     description = "demo host (simulated)"
@@ -63,6 +64,7 @@ class DemoHost(Host):
         self, *, seed: int = 1, machines: int = 12, read_only: bool = False, frozen: bool = False
     ) -> None:
         super().__init__(read_only=read_only)
+        self._init_actions()
         if machines < 0:
             raise ValueError(f"machines must be >= 0, not {machines}")
         self.seed = seed

@@ -12,13 +12,14 @@ import asyncio
 import os
 import signal
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, Final
 
 from dbus_next import Message, MessageType, Variant
 from dbus_next.aio import MessageBus
 
 from nspawn_tui.host import dbus_util as du
-from nspawn_tui.host.base import HostError, HostUnavailable
+from nspawn_tui.host.base import HostError, HostUnavailable, SettingsText
 
 SIGRTMIN_4: Final = int(signal.SIGRTMIN) + 4
 JOB_TIMEOUT: Final = 60.0
@@ -162,6 +163,54 @@ class MachinedActions:
         (path,) = await self._manager(bus, "LoadUnit", "s", [unit_of(name)], name)
         props = await du.get_all(bus, du.SYSTEMD1, str(path), "org.freedesktop.systemd1.Service")
         return props
+
+    async def unit_limits(self, name: str) -> dict[str, str]:
+        from nspawn_tui import limits
+
+        props = await self.unit_properties(name)
+        return {
+            field.name: limits.format_limit(field.name, props[limits.DBUS_PROPERTY[field.name]])
+            for field in limits.LIMIT_FIELDS
+            if limits.DBUS_PROPERTY[field.name] in props
+        }
+
+    async def _settings_path(self, name: str) -> tuple[Path, bool]:
+        from nspawn_tui import nspawn_file
+
+        image_path: Path | None = None
+        (rows,) = await self._call("ListImages")
+        for image_name, _kind, _ro, _crtime, _mtime, _usage, path in rows:
+            if image_name == name:
+                image_path = Path(path)
+        found = nspawn_file.find_settings(name, image_path)
+        if found is not None:
+            return found, True
+        return nspawn_file.default_settings_path(name), False
+
+    async def read_settings(self, name: str) -> SettingsText:
+        from nspawn_tui import nspawn_file
+
+        path, exists = await self._settings_path(name)
+        try:
+            text = await asyncio.to_thread(nspawn_file.read_settings, path) if exists else ""
+        except nspawn_file.SettingsError as exc:
+            raise HostError(str(exc)) from None
+        return SettingsText(str(path), text, exists)
+
+    async def _do_write_settings(self, name: str, text: str) -> str:
+        from nspawn_tui import nspawn_file
+
+        try:
+            nspawn_file.parse_checked(text)
+        except nspawn_file.SettingsError as exc:
+            raise HostError(str(exc)) from None
+        path, _exists = await self._settings_path(name)
+        try:
+            backup = await asyncio.to_thread(nspawn_file.write_atomic, path, text)
+        except (OSError, nspawn_file.SettingsError) as exc:
+            raise HostError(f"cannot write {path}: {exc}") from None
+        kept = f" (previous version kept as {backup})" if backup else ""
+        return f"wrote {path}{kept}; it takes effect at the next boot of {name}"
 
     # --------------------------------------------------------------- machine1
 

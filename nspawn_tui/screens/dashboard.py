@@ -9,7 +9,6 @@ from dataclasses import dataclass, replace
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
 from nspawn_tui.host.base import (
@@ -20,6 +19,7 @@ from nspawn_tui.host.base import (
     Snapshot,
 )
 from nspawn_tui.rowmodel import COLUMN_KEYS, build_rows
+from nspawn_tui.screens.dashboard_actions import ActionsMixin, Pending
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
@@ -30,9 +30,7 @@ MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
 #: Keys reserved for features still to come: shown, but disabled.
-RESERVED_ACTIONS = frozenset(
-    {"logs", "shell", "boot", "poweroff", "reboot", "terminate", "kill", "edit"}
-)
+RESERVED_ACTIONS = frozenset({"logs"})
 
 
 @dataclass(slots=True)
@@ -42,7 +40,7 @@ class _Point:
     mem: int | None
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(ActionsMixin):
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("o", "sort_next", "Sort"),
@@ -54,6 +52,11 @@ class DashboardScreen(Screen[None]):
         Binding("space", "select", "Select", show=False),
         Binding("l", "logs", "Logs"),
         Binding("s", "shell", "Shell"),
+        Binding("S", "shell_as", "Shell as", show=False),
+        Binding("L", "login", "Login", show=False),
+        Binding("a", "enable", "Enable at boot", show=False),
+        Binding("A", "disable", "Disable at boot", show=False),
+        Binding("N", "settings", ".nspawn", show=False),
         Binding("b", "boot", "Boot"),
         Binding("p", "poweroff", "Power off"),
         Binding("r", "reboot", "Reboot"),
@@ -72,6 +75,7 @@ class DashboardScreen(Screen[None]):
         self._wake = asyncio.Event()
         self._history: dict[str, deque[_Point]] = {}
         self._details: MachineDetails | None = None
+        self._pending: dict[str, Pending] = {}
 
     def compose(self) -> ComposeResult:
         yield HostHeader(self.host.description, id="host-header")
@@ -117,6 +121,7 @@ class DashboardScreen(Screen[None]):
         self.snapshot = snapshot
         self.polls += 1
         self._record_history(snapshot)
+        self._settle_pending(snapshot)
         self._render_snapshot(snapshot)
 
     def _render_snapshot(self, snapshot: Snapshot) -> None:
@@ -124,10 +129,15 @@ class DashboardScreen(Screen[None]):
         cpu_scale = float(snapshot.stats.cpu_count) if self.cpu_per_host else 1.0
         table = self.query_one(MachineTable)
         table.set_cpu_title("CPU%H" if self.cpu_per_host else "CPU%")
-        table.set_rows(build_rows(snapshot.machines, snapshot.samples, now, cpu_scale=cpu_scale))
+        rows = build_rows(snapshot.machines, snapshot.samples, now, cpu_scale=cpu_scale)
+        table.set_rows(self._decorate_rows(rows))
         self.query_one(HostHeader).show(snapshot, self.interval, self._cpu_mode_text())
         self._update_status()
         self._update_detail()
+
+    def _rerender(self) -> None:
+        if self.snapshot is not None:
+            self._render_snapshot(self.snapshot)
 
     def _record_history(self, snapshot: Snapshot) -> None:
         names = set()

@@ -152,15 +152,6 @@ async def test_lost_connection_is_shown_and_rows_kept(demo_host: DemoHost) -> No
         assert not header.has_class("-disconnected")
 
 
-async def test_reserved_keys_are_disabled(demo_app: NspawnApp) -> None:
-    async with demo_app.run_test(size=(120, 40)) as pilot:
-        screen = await _ready(pilot)
-        for action in ("boot", "poweroff", "logs", "shell", "edit"):
-            assert screen.check_action(action, ()) is None
-        await pilot.press("b")
-        assert isinstance(pilot.app.screen, DashboardScreen)
-
-
 async def test_space_selects_several(demo_app: NspawnApp) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         screen = await _ready(pilot)

@@ -156,7 +156,15 @@ def test_next_session_sweeps_what_a_killed_one_left(
     assert leftovers(pids) != []  # the container, machined and the bus survive SIGKILL
     session = labkit.FlatLab(PREFIX).start()  # a new session sweeps first
     try:
-        assert [pid for pid in pids if pid_alive(pid)] == [], [Path(f"/proc/{p}/stat").read_text() for p in pids if pid_alive(p)]
+        assert [pid for pid in pids if pid_alive(pid)] == [], [
+            (
+                Path(f"/proc/{p}/stat").read_text(),
+                Path(f"/proc/{p}/cgroup").read_text(),
+                os.readlink(f"/proc/{p}/root"),
+            )
+            for p in pids
+            if pid_alive(p)
+        ]
         assert cgroups.unit_dirs(f"{PREFIX}*") == []
         assert list(MACHINES_DIR.glob(f"{PREFIX}*")) == []
     finally:

@@ -42,6 +42,23 @@ def tagged_pids(prefix: str) -> set[int]:
     return found
 
 
+def container_pids(prefix: str) -> set[int]:
+    """Processes whose root directory is a lab image (everything inside a
+    container, whatever cgroup it moved itself to, e.g. systemd-shutdown)."""
+    start = str(MACHINES_DIR / prefix)
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            root = os.readlink(entry / "root")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if root.startswith(start):
+            found.add(int(entry.name))
+    return found
+
+
 def _comm(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/comm").read_text().strip()
@@ -81,20 +98,28 @@ def sweep(prefix: str, *, graceful: float = 15.0) -> None:
     """Remove every trace of lab sessions with ``prefix``. Idempotent."""
     # 1. Power containers off cleanly where possible, then kill what remains.
     tagged = tagged_pids(prefix)
+    seen = tagged | container_pids(prefix)
     nspawns = {p for p in tagged if _comm(p) == "systemd-nspawn"}
     _signal_all(nspawns, signal.SIGTERM)
     _wait_gone(nspawns, graceful)
     for _attempt in range(50):
-        tagged = tagged_pids(prefix)
+        tagged = tagged_pids(prefix) | container_pids(prefix)
         if not tagged:
             break
+        seen |= tagged
         _signal_all(tagged, signal.SIGKILL)
         _wait_gone(tagged, 1.0)
     else:
         raise LabError(f"lab processes survive SIGKILL: {sorted(tagged)}")
     # 2. Cgroups (this kills anything still inside, e.g. a container's services).
     for directory in cgroups.unit_dirs(f"{prefix}*"):
+        seen |= cgroups.pids_in_tree(directory)
         cgroups.remove_tree(directory)
+    # A killed container's init lingers while the kernel tears its PID
+    # namespace down (it has left its cgroup by then): wait until it is gone.
+    lingering = _wait_gone(seen, 30.0)
+    if lingering:
+        raise LabError(f"lab processes do not exit: {sorted(lingering)}")
     if _comm(1) != "systemd":  # never touch a real systemd's machine.slice
         cgroups.remove_slice_if_empty()
     # 3. machined's and nspawn's runtime state, veth links, images, our state.

@@ -1,0 +1,307 @@
+"""The dashboard's action keys: lifecycle, shell/login attach, limits, settings.
+
+A mixin of :class:`~nspawn_tui.screens.dashboard.DashboardScreen`, kept apart
+so each module stays small.  Every action goes through the Host (which
+enforces ``--read-only``); results come back as notifications naming the
+equivalent command.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from dataclasses import dataclass, replace
+
+from textual import work
+from textual.screen import Screen
+
+from nspawn_tui.actions import ACTION_TIMEOUT, ACTIONS, ActionSpec
+from nspawn_tui.formatting import format_bytes, format_count, format_percent
+from nspawn_tui.host.base import Host, HostError, Machine, Snapshot
+from nspawn_tui.rowmodel import Row
+from nspawn_tui.screens.confirm import ConfirmScreen
+from nspawn_tui.screens.kill_picker import KillChoice, KillPicker
+from nspawn_tui.screens.shell_prompt import ShellPrompt, ShellRequest
+from nspawn_tui.widgets.machine_table import MachineTable
+
+
+@dataclass(slots=True)
+class Pending:
+    label: str  # "starting…"
+    done_when: str  # "running" or "gone"
+    deadline: float  # time.monotonic()
+    action: str
+
+
+class ActionsMixin(Screen[None]):
+    host: Host
+    snapshot: Snapshot | None
+    _pending: dict[str, Pending]
+
+    # ------------------------------------------------------------ progress
+
+    def _decorate_rows(self, rows: list[Row]) -> list[Row]:
+        """Show an action in flight in the state cell ("starting…")."""
+        if not self._pending:
+            return rows
+        out = []
+        for row in rows:
+            pending = self._pending.get(row.name)
+            if pending is not None:
+                cells = (row.cells[0], pending.label, *row.cells[2:])
+                row = replace(row, cells=cells)
+            out.append(row)
+        return out
+
+    def _settle_pending(self, snapshot: Snapshot) -> None:
+        if not self._pending or not snapshot.connected:
+            return
+        states = {m.name: m for m in snapshot.machines}
+        now = time.monotonic()
+        for name, pending in list(self._pending.items()):
+            machine = states.get(name)
+            running = machine is not None and machine.state == "running"
+            if (pending.done_when == "running" and running) or (
+                pending.done_when == "gone" and (machine is None or not machine.running)
+            ):
+                del self._pending[name]
+                self.notify(f"{name}: {'running' if running else 'stopped'}", title=pending.action)
+            elif now > pending.deadline:
+                del self._pending[name]
+                self.notify(
+                    f"{name}: still not {'running' if pending.done_when == 'running' else 'stopped'}"
+                    f" after {ACTION_TIMEOUT:g}s",
+                    title=pending.action,
+                    severity="warning",
+                )
+
+    # ------------------------------------------------------------ helpers
+
+    def _machines(self, names: Sequence[str]) -> list[Machine]:
+        if self.snapshot is None:
+            return []
+        by_name = {m.name: m for m in self.snapshot.machines}
+        return [by_name[n] for n in names if n in by_name]
+
+    def _targets(self) -> list[str]:
+        return self.query_one(MachineTable).targets()
+
+    def _eligible(self, spec: ActionSpec, names: Sequence[str]) -> list[str]:
+        machines = self._machines(names)
+        chosen = []
+        for m in machines:
+            if spec.needs_running and not m.running:
+                self.notify(f"{m.name} is not running", title=spec.label, severity="warning")
+            elif spec.needs_stopped and m.running:
+                self.notify(f"{m.name} is already running", title=spec.label, severity="warning")
+            else:
+                chosen.append(m.name)
+        return chosen
+
+    async def _perform(
+        self, spec: ActionSpec, names: list[str], command: str, *args: object
+    ) -> None:
+        if spec.progress and spec.done_when:
+            for name in names:
+                self._pending[name] = Pending(
+                    spec.progress, spec.done_when, time.monotonic() + ACTION_TIMEOUT, spec.label
+                )
+            self._rerender()
+        method = getattr(self.host, spec.key)
+        results = await asyncio.gather(
+            *(method(name, *args) for name in names), return_exceptions=True
+        )
+        failed = []
+        for name, result in zip(names, results, strict=True):
+            if isinstance(result, HostError):
+                self._pending.pop(name, None)
+                failed.append(name)
+                self.notify(str(result), title=f"{spec.label} failed", severity="error",
+                            timeout=12)  # fmt: skip
+            elif isinstance(result, BaseException):
+                raise result
+        done = [n for n in names if n not in failed]
+        if done:
+            self.notify(f"$ {command}", title=f"{spec.label}: sent to {', '.join(done)}")
+        self._rerender()
+        self._wake.set()
+
+    def _rerender(self) -> None:
+        raise NotImplementedError
+
+    _wake: asyncio.Event
+
+    @work(group="action")
+    async def _action(self, key: str) -> None:
+        spec = ACTIONS[key]
+        names = self._eligible(spec, self._targets())
+        if not names:
+            return
+        args: tuple[object, ...] = ()
+        if key == "kill":
+            choice: KillChoice | None = await self.app.push_screen_wait(KillPicker(names))
+            if choice is None:
+                return
+            args = (choice.signal, choice.who)
+            command = spec.command(names, signal_number=choice.signal, who=choice.who)
+        else:
+            command = spec.command(names)
+        if spec.destructive and not await self.app.push_screen_wait(
+            ConfirmScreen(spec.label, names, command)
+        ):
+            return
+        await self._perform(spec, names, command, *args)
+
+    def action_boot(self) -> None:
+        self._action("start")
+
+    def action_poweroff(self) -> None:
+        self._action("poweroff")
+
+    def action_reboot(self) -> None:
+        self._action("reboot")
+
+    def action_terminate(self) -> None:
+        self._action("terminate")
+
+    def action_kill(self) -> None:
+        self._action("kill")
+
+    def action_enable(self) -> None:
+        self._action("enable")
+
+    def action_disable(self) -> None:
+        self._action("disable")
+
+    # ------------------------------------------------------------ attach
+
+    def action_shell(self) -> None:
+        self._attach_machine("shell", None)
+
+    def action_login(self) -> None:
+        self._attach_machine("login", None)
+
+    @work(group="attach", exclusive=True)
+    async def action_shell_as(self) -> None:
+        name = self.query_one(MachineTable).cursor_name
+        if name is None:
+            return
+        request: ShellRequest | None = await self.app.push_screen_wait(ShellPrompt(name))
+        if request is not None:
+            self._attach_machine("shell", request)
+
+    @work(group="attach", exclusive=True)
+    async def _attach_machine(self, kind: str, request: ShellRequest | None) -> None:
+        name = self.query_one(MachineTable).cursor_name
+        if name is None:
+            return
+        machine = next(iter(self._machines([name])), None)
+        if machine is None or not machine.running:
+            self.notify(f"{name} is not running", title=kind.capitalize(), severity="warning")
+            return
+        try:
+            if kind == "login":
+                fd = await self.host.open_login(name)
+            else:
+                user = request.user if request else "root"
+                fd = await self.host.open_shell(name, user, request.command if request else ())
+        except HostError as exc:
+            self.notify(str(exc), title=f"{kind.capitalize()} failed", severity="error")
+            return
+        runner = getattr(self.app, "attach_runner", None)
+        try:
+            assert runner is not None
+            result = runner(self.app, fd, kind == "login")
+        finally:
+            os.close(fd)
+        self._wake.set()
+        snapshot = await self.host.snapshot()
+        still = any(m.name == name and m.running for m in snapshot.machines)
+        if result.reason == "error":
+            self.notify(result.message, title=kind.capitalize(), severity="error")
+        elif not still:
+            self.notify(f"{name} is no longer running", title=kind.capitalize(),
+                        severity="warning")  # fmt: skip
+        else:
+            self.notify(result.message, title=f"Back from {name}")
+
+    # ------------------------------------------------------------ limits
+
+    @work(group="edit", exclusive=True)
+    async def action_edit(self) -> None:
+        from nspawn_tui.limits import systemctl_command
+        from nspawn_tui.screens.limits_editor import LimitsEditor, LimitsRequest
+
+        names = self._eligible(ACTIONS["poweroff"], self._targets())  # running ones
+        if not names:
+            return
+        try:
+            current = await self.host.unit_limits(names[0])
+        except HostError as exc:
+            self.notify(str(exc), title="Resource limits", severity="error")
+            return
+        request: LimitsRequest | None = await self.app.push_screen_wait(
+            LimitsEditor(names, current, self._usage(names[0]))
+        )
+        if request is None:
+            return
+        applied = []
+        for name in names:
+            try:
+                await self.host.set_limits(name, request.values, request.runtime)
+            except HostError as exc:
+                self.notify(str(exc), title=f"Limits of {name} not applied", severity="error",
+                            timeout=12)  # fmt: skip
+            else:
+                applied.append(name)
+        if applied:
+            commands = "\n".join(
+                systemctl_command(n, request.values, request.runtime) for n in applied
+            )
+            scope = "until reboot (runtime)" if request.runtime else "persistently"
+            self.notify(f"$ {commands}", title=f"Limits applied {scope}")
+        self._wake.set()
+
+    def _usage(self, name: str) -> dict[str, str]:
+        sample = self.snapshot.samples.get(name) if self.snapshot else None
+        if sample is None:
+            return {}
+        cpu = f"CPU {format_percent(sample.cpu_percent)} %"
+        memory = f"using {format_bytes(sample.memory_current)}"
+        return {
+            "CPUQuota": cpu,
+            "CPUWeight": cpu,
+            "MemoryMax": memory,
+            "MemoryHigh": memory,
+            "TasksMax": f"{format_count(sample.tasks_current)} tasks",
+        }
+
+    # ------------------------------------------------------------ settings
+
+    @work(group="edit", exclusive=True)
+    async def action_settings(self) -> None:
+        from nspawn_tui.screens.settings_editor import SettingsEditor
+
+        name = self.query_one(MachineTable).cursor_name
+        if name is None:
+            return
+        try:
+            settings = await self.host.read_settings(name)
+        except HostError as exc:
+            self.notify(str(exc), title=".nspawn settings", severity="error")
+            return
+        text: str | None = await self.app.push_screen_wait(
+            SettingsEditor(name, Path(settings.path), settings.text)
+        )
+        if text is None:
+            return
+        try:
+            message = await self.host.write_settings(name, text)
+        except HostError as exc:
+            self.notify(str(exc), title=".nspawn settings not saved", severity="error",
+                        timeout=12)  # fmt: skip
+            return
+        self.notify(message, title=".nspawn settings saved")
