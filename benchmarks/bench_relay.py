@@ -129,14 +129,15 @@ def _round_trips(use_relay: bool, count: int = ROUND_TRIPS) -> list[float]:
     samples: list[float] = []
 
     def echo() -> None:
-        while True:
-            try:
+        """The 'container': echo every byte; b"q" means the shell exits."""
+        try:
+            while True:
                 data = os.read(pair.cont_slave, 1024)
-            except OSError:
-                return
-            if not data:
-                return
-            os.write(pair.cont_slave, data)
+                if not data or b"q" in data:
+                    return
+                os.write(pair.cont_slave, data)
+        finally:
+            pair.close_container()  # by this thread: nobody else is blocked on it
 
     def typist(fd: int) -> Callable[[], None]:
         def run() -> None:
@@ -150,7 +151,7 @@ def _round_trips(use_relay: bool, count: int = ROUND_TRIPS) -> list[float]:
                     samples.append((time.perf_counter() - t0) * 1000)
                     time.sleep(0.001)
             finally:
-                pair.close_container()
+                os.write(fd, b"q")
 
         return run
 

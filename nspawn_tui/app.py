@@ -49,15 +49,23 @@ class NspawnApp(App[None]):
     ENABLE_COMMAND_PALETTE = False
 
     def __init__(
-        self, host: Host, *, interval: float = 1.0, attach_runner: AttachRunner = run_attached
+        self,
+        host: Host,
+        *,
+        interval: float = 1.0,
+        attach_runner: AttachRunner = run_attached,
+        notice: str | None = None,
     ) -> None:
         super().__init__()
+        self.notice = notice
         self.host = host
         self.interval = interval
         self.attach_runner = attach_runner
 
     async def on_mount(self) -> None:
         await self.push_screen(DashboardScreen(self.host, self.interval))
+        if self.notice:
+            self.notify(self.notice, severity="warning", timeout=15)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

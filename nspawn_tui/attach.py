@@ -154,13 +154,12 @@ def relay(
         stack.callback(os.close, wake_w)
         if resize:
             _install_sigwinch(wake_w, stack)
-            copy_window_size(stdout_fd, master_fd) or copy_window_size(stdin_fd, master_fd)
+            _propagate_size((stdout_fd, stdin_fd), master_fd)
         if banner:
             _write_all_blocking(out_fd, banner.encode())
         loop = _Relay(master_fd, in_fd, out_fd, wake_r, det, ignore_vhangup)
         loop.stdin_is_tty = in_is_tty
-        loop.resize_from = stdout_fd if resize else -1
-        loop.resize_fallback = stdin_fd
+        loop.resize_from = (stdout_fd, stdin_fd) if resize else ()
         return loop.run()
     raise AssertionError("unreachable")  # pragma: no cover  (ExitStack swallows nothing)
 
@@ -184,8 +183,7 @@ class _Relay:
         self.det = detector
         self.ignore_vhangup = ignore_vhangup
         self.stdin_is_tty = True
-        self.resize_from = -1
-        self.resize_fallback = -1
+        self.resize_from: tuple[int, ...] = ()  # terminals to take the size from, in order
         self.to_master = b""  # typed, not yet written to the PTY
         self.to_out = b""  # container output not yet written to the terminal
         self.stdin_open = True
@@ -395,13 +393,19 @@ class _Relay:
         with contextlib.suppress(BlockingIOError):  # empty: the pipe is non-blocking
             while os.read(self.wake_fd, 512):
                 pass
-        if self.resize_from >= 0:
-            try:
-                if not copy_window_size(self.resize_from, self.master):
-                    copy_window_size(self.resize_fallback, self.master)
-            except OSError as exc:
-                if exc.errno != errno.EIO:  # EIO: the shell went away; the loop sees it next
-                    raise
+        if self.resize_from:
+            _propagate_size(self.resize_from, self.master)
+
+
+def _propagate_size(sources: tuple[int, ...], master: int) -> None:
+    """Give the PTY the size of the first of ``sources`` that is a terminal."""
+    try:
+        for fd in sources:
+            if copy_window_size(fd, master):
+                return
+    except OSError as exc:
+        if exc.errno != errno.EIO:  # EIO: the shell went away; the loop sees it next
+            raise
 
 
 def _terminal_error(exc: OSError) -> RelayResult:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -78,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     lister = sub.add_parser("list", help="print every machine with its metrics")
     lister.add_argument("--json", action="store_true", help="JSON for scripts")
     _common_options(lister, suppress=True)
+    shell = sub.add_parser(
+        "shell",
+        help="a shell in a machine (^]^]^] or the shell's end returns)",
+        usage="nspawn-tui shell NAME [--user U] [-- COMMAND...]",
+    )
+    shell.add_argument("name", metavar="NAME")
+    shell.add_argument("--user", "-u", default="root", help="user to run the shell as")
+    _common_options(shell, suppress=True)
+    login = sub.add_parser("login", help="a login prompt of a machine")
+    login.add_argument("name", metavar="NAME")
+    _common_options(login, suppress=True)
     return parser
 
 
@@ -188,24 +200,67 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
+    notice = None
     if not args.demo:
         try:
             asyncio.run(_probe(args))
         except HostError as exc:
             if not args.or_demo:
                 return _fail(str(exc))
-            print(f"nspawn-tui: {exc}", file=sys.stderr)
-            print("nspawn-tui: starting on the demo host (simulated) instead", file=sys.stderr)
+            notice = f"{exc}: showing the demo host (simulated) instead"
+            print(f"nspawn-tui: {notice}", file=sys.stderr)
             args.demo = True
     from nspawn_tui.app import NspawnApp
 
-    NspawnApp(make_host(args), interval=args.interval).run()
+    NspawnApp(make_host(args), interval=args.interval, notice=notice).run()
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+async def _open_pty(args: argparse.Namespace, command: list[str]) -> int:
+    host = make_host(args)
     try:
+        await host.connect()
+        if args.command == "login":
+            return await host.open_login(args.name)
+        return await host.open_shell(args.name, args.user, command)
+    finally:
+        await host.close()
+
+
+def _attach(args: argparse.Namespace, command: list[str]) -> int:
+    from nspawn_tui.attach import relay, restore_terminal_modes
+
+    if command and not command[0].startswith("/"):
+        print(f"nspawn-tui: the command must be an absolute path, not {command[0]!r}",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_UNAVAILABLE
+    try:
+        fd = asyncio.run(_open_pty(args, command))
+    except HostError as exc:
+        print(f"nspawn-tui: {exc}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    try:
+        result = relay(fd, ignore_vhangup=args.command == "login")
+    finally:
+        os.close(fd)
+        if os.isatty(1):
+            restore_terminal_modes(1)
+    print(f"\r\nnspawn-tui: {result.message}", file=sys.stderr)
+    return 1 if result.reason == "error" else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    raw = list(sys.argv[1:] if argv is None else argv)
+    command: list[str] = []
+    if "--" in raw:
+        at = raw.index("--")
+        raw, command = raw[:at], raw[at + 1 :]
+    args = build_parser().parse_args(raw)
+    if command and args.command != "shell":
+        build_parser().error("a command after -- is only for 'shell'")
+    try:
+        if args.command in {"shell", "login"}:
+            return _attach(args, command)
         if args.command == "list":
             try:
                 return asyncio.run(_list(args))

@@ -12,12 +12,14 @@ from typing import Final, TypeVar
 
 from nspawn_tui.cgroups.layout import CgroupPaths
 from nspawn_tui.cgroups.parsers import (
+    HUGE_LIMIT,
     parse_blkio_service_bytes,
     parse_counter,
     parse_flat_keyed,
     parse_io_stat,
     parse_limit,
 )
+from nspawn_tui.host.base import UNLIMITED
 
 T = TypeVar("T")
 
@@ -60,6 +62,38 @@ def _cpuacct_usec(text: str) -> int:
 
 _cpu_stat_usec = _key("usage_usec")
 _oom_kill = _key("oom_kill")  # memory.events (v2) and memory.oom_control (v1)
+
+
+# Fast paths on the raw bytes for the common well-formed cases (one sweep reads
+# ~9 files per container; decoding and the general parsers cost more than the
+# pread itself). They return None when unsure; the general parser then decides.
+
+
+def _fast_counter(data: bytes) -> int | None:
+    digits = data[:-1] if data.endswith(b"\n") else data
+    return int(digits) if digits.isdigit() else None
+
+
+def _fast_limit(data: bytes) -> int | None:
+    value = _fast_counter(data)
+    if value is None:
+        return UNLIMITED if data == b"max\n" else None
+    return UNLIMITED if value >= HUGE_LIMIT else value
+
+
+def _fast_usage_usec(data: bytes) -> int | None:
+    if not data.startswith(b"usage_usec "):
+        return None
+    end = data.find(b"\n")
+    digits = data[11:end] if end >= 0 else data[11:]
+    return int(digits) if digits.isdigit() else None
+
+
+_FAST: Final[dict[object, Callable[[bytes], int | None]]] = {
+    parse_counter: _fast_counter,
+    parse_limit: _fast_limit,
+    _cpu_stat_usec: _fast_usage_usec,
+}
 
 
 @dataclass(slots=True)
@@ -182,6 +216,11 @@ class CgroupReader:
         data = self._read_bytes(directory, name)
         if data is None:
             return None
+        fast = _FAST.get(parse)
+        if fast is not None:
+            value = fast(data)
+            if value is not None:
+                return value  # type: ignore[return-value]  # _FAST maps parsers returning int
         try:
             return parse(data.decode("ascii"))
         except ValueError:  # malformed content (UnicodeDecodeError included)

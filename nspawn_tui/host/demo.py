@@ -309,6 +309,7 @@ class DemoHost(DemoActions, Host):
         if not m.running:
             return Machine(
                 spec.name, spec.machine_class, m.state, os=pretty,
+                root_directory=self._image(m).path if spec.image_type else "",
                 image_type=spec.image_type, read_only=spec.read_only,
             )  # fmt: skip
         if spec.machine_class == "vm":

@@ -39,7 +39,7 @@ _LS_ROOT: Final = "bin  boot  dev  etc  home  lib  media  mnt  opt  proc  root  
 _HELP: Final = (
     "demo shell: a simulated shell, nothing runs for real.\n"
     "commands: hostname, uname [-a], whoami, id, pwd, ls, ps, uptime, date,\n"
-    "          echo ..., cat /etc/os-release, clear, help, exit"
+    "          echo ..., cat /etc/os-release, stty size, clear, help, exit"
 )
 
 
@@ -137,6 +137,12 @@ class _Shell:
             if args == ["/etc/os-release"] or args == ["/usr/lib/os-release"]:
                 return _OS_RELEASE.rstrip("\n")
             return "\n".join(f"cat: {a}: No such file or directory" for a in args)
+        if cmd == "stty" and args == ["size"]:
+            try:
+                size = os.get_terminal_size(0)
+            except OSError as exc:
+                return f"stty: {exc.strerror}"
+            return f"{size.lines} {size.columns}"
         if cmd == "clear":
             return "\x1b[H\x1b[2J"
         if cmd == "help":

@@ -1,12 +1,18 @@
-"""The top line: the host's own figures, machine counts and connection state."""
+"""The top line: the host's own figures, machine counts and connection state.
+
+It changes every second (host CPU %): only the changed characters are marked
+dirty, not the whole line (see :func:`~nspawn_tui.widgets.machine_table.changed_span`).
+"""
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Region
 from textual.widgets import Static
 
 from nspawn_tui.formatting import format_bytes
 from nspawn_tui.host.base import Snapshot
+from nspawn_tui.widgets.machine_table import changed_span
 
 
 class HostHeader(Static):
@@ -44,7 +50,16 @@ class HostHeader(Static):
         text = " │ ".join(parts)
         if snapshot.error:
             text = f"⚠ {snapshot.error} │ " + text
-        self.set_class(not snapshot.connected, "-disconnected")
-        if text != self._last:
+        disconnected = not snapshot.connected
+        if disconnected != self.has_class("-disconnected"):
+            self.set_class(disconnected, "-disconnected")
             self._last = text
-            self.update(Text(text, no_wrap=True, overflow="ellipsis"))
+            self.refresh()
+            return
+        if text != self._last:
+            start, end = changed_span(self._last, text)
+            self._last = text
+            self.refresh(Region(start, 0, end - start, 1))
+
+    def render(self) -> Text:
+        return Text(self._last, no_wrap=True, overflow="ellipsis")

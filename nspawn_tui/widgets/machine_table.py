@@ -2,17 +2,26 @@
 
 A ``DataTable`` repaints whole rows (and its header) on every cell update;
 over SSH that is five times the bytes (see PERF-NOTES.md).  This widget
-renders each line itself and, when only cell texts change, marks just those
-cells' regions dirty, so Textual sends only their new text.
+renders each line itself and, when only cell texts change, marks just the
+changed characters of those cells dirty, so Textual sends only their new text.
+
+Textual 8's partial update (``ChopsUpdate``) sends every dirty span of a line
+from the start of the widget's chop, not from the span's start (its own
+"TODO: crop to x extents"): a changed cell at column 90 resent the 90 cells
+before it. :func:`install_span_crop` makes it send only the span, except
+where a double-width character could be split (then it keeps Textual's way).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rich.cells import cell_len
+from rich.console import Console
+from rich.control import Control
 from rich.segment import Segment
 from rich.style import Style
-from textual import events
+from textual import _compositor, events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -88,6 +97,9 @@ class MachineTable(Widget, can_focus=True):
         self._placed_width = -1
         self._cache: dict[str, tuple[tuple[object, ...], Strip]] = {}
         self._last_highlight: str | None = None
+        #: resolved styles by component name ("" = the widget's own); Textual's
+        #: own cache is cleared by every refresh(), i.e. every second
+        self._styles: dict[str, Style] = {}
 
     # ------------------------------------------------------------ public API
 
@@ -128,12 +140,16 @@ class MachineTable(Widget, can_focus=True):
             y = index - self._top + 1
             if not 1 <= y <= height:
                 continue  # off screen: drawn when scrolled into view
-            for placed, index_col in self._placed_with_index():
-                if (
-                    before.cells[index_col] != after.cells[index_col]
-                    or before.styles[index_col] != after.styles[index_col]
-                ):
+            selected = after.name in self.selected
+            for placed, col in self._placed_with_index():
+                if before.styles[col] != after.styles[col]:
                     self.refresh(Region(placed.x, y, placed.width, 1))
+                elif before.cells[col] != after.cells[col]:
+                    old_text = _cell_text(before, col, placed, selected)
+                    new_text = _cell_text(after, col, placed, selected)
+                    start, end = changed_span(old_text, new_text)
+                    if end > start:
+                        self.refresh(Region(placed.x + start, y, end - start, 1))
 
     def sort_by(self, key: str, reverse: bool | None = None) -> None:
         if reverse is None:
@@ -235,12 +251,24 @@ class MachineTable(Widget, can_focus=True):
     # ------------------------------------------------------------- rendering
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(f"machine-table--{name}")
+        style = self._styles.get(name)
+        if style is None:
+            if name:
+                style = self.get_component_rich_style(f"machine-table--{name}")
+            else:
+                style = self.rich_style
+            self._styles[name] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._cache.clear()
 
     def render_line(self, y: int) -> Strip:
         self._ensure_layout()
         width = self.size.width
-        base = self.rich_style
+        base = self._style("")
         if y == 0:
             return self._header_strip(width, base)
         index = self._top + y - 1
@@ -261,10 +289,7 @@ class MachineTable(Widget, can_focus=True):
         segments: list[Segment] = []
         for placed in self._placed:
             col = COLUMNS_INDEX[placed.column.key]
-            text = row.cells[col]
-            if col == 0 and is_selected:
-                text = "● " + text
-            text = _fit(text, placed.width, placed.column.right)
+            text = _cell_text(row, col, placed, is_selected)
             cell_style = line_style
             if row.styles[col]:
                 cell_style = line_style + self._style(row.styles[col])
@@ -272,7 +297,8 @@ class MachineTable(Widget, can_focus=True):
                     cell_style += Style(bgcolor=line_style.bgcolor)
             segments.append(Segment(text, cell_style))
             segments.append(Segment(" ", line_style))
-        strip = Strip(segments).adjust_cell_length(width, line_style)
+        # one escape sequence per run of equal style, not per cell and gap
+        strip = Strip(list(Segment.simplify(segments))).adjust_cell_length(width, line_style)
         self._cache[row.name] = (key, strip)
         return strip
 
@@ -289,7 +315,7 @@ class MachineTable(Widget, can_focus=True):
                 )
             segments.append(Segment(_fit(title, placed.width, placed.column.right), style))
             segments.append(Segment(" ", style))
-        return Strip(segments).adjust_cell_length(width, style)
+        return Strip(list(Segment.simplify(segments))).adjust_cell_length(width, style)
 
     cpu_title = "CPU%"
 
@@ -325,10 +351,12 @@ class MachineTable(Widget, can_focus=True):
         self._set_cursor(self._cursor - 3)
 
     def on_focus(self) -> None:
+        self._styles.clear()
         self._cache.clear()
         self.refresh()
 
     def on_blur(self) -> None:
+        self._styles.clear()
         self._cache.clear()
         self.refresh()
 
@@ -340,3 +368,81 @@ def _fit(text: str, width: int, right: bool) -> str:
     if len(text) > width:
         return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
     return text.rjust(width) if right else text.ljust(width)
+
+
+def _cell_text(row: Row, col: int, placed: _Placed, selected: bool) -> str:
+    """The text of one cell as drawn: fitted to its width."""
+    text = row.cells[col]
+    if col == 0 and selected:
+        text = "● " + text
+    return _fit(text, placed.width, placed.column.right)
+
+
+def changed_span(old: str, new: str) -> tuple[int, int]:
+    """Cells [start, end) that differ between two drawn texts; (0, 0) if equal.
+
+    Texts with double-width characters (cells != characters) give their whole
+    width, so a span never splits such a character.
+    """
+    if old == new:
+        return (0, 0)
+    width = max(cell_len(old), cell_len(new))
+    if cell_len(old) != len(old) or cell_len(new) != len(new):
+        return (0, width)
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    end_old, end_new = len(old), len(new)
+    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
+        end_old -= 1
+        end_new -= 1
+    return (start, max(end_old, end_new))
+
+
+# --------------------------------------------------- Textual partial updates
+
+
+def _render_segments(self: _compositor.ChopsUpdate, console: Console) -> str:
+    """``ChopsUpdate.render_segments`` that sends each dirty span, not its line's prefix."""
+    sequences: list[str] = []
+    append = sequences.append
+    move_to = Control.move_to
+    chops, chop_ends = self.chops, self.chop_ends
+    last_y = self.spans[-1][0]
+    for y, x1, x2 in self.spans:
+        for end, (x, strip) in zip(chop_ends[y], chops[y].items(), strict=False):
+            if strip is None or x >= x2 or end <= x1:
+                continue
+            start, stop = max(x, x1), min(end, x2)
+            if start > x and strip.cell_length != sum([len(seg.text) for seg in strip]):
+                start = x  # a double-width character might be split: keep Textual's way
+            append(move_to(start, y).segment.text)
+            if start == x and stop == end:
+                append(strip.render(console))
+            else:
+                append(strip.crop(start - x, stop - x).render(console))
+        if y != last_y:
+            append("\n")
+    return "".join(sequences)
+
+
+def install_span_crop() -> bool:
+    """Patch Textual's ``ChopsUpdate.render_segments`` (idempotent).
+
+    Returns False, changing nothing, when this Textual's ``ChopsUpdate`` is
+    not the shape the replacement was written for.
+    """
+    cls = getattr(_compositor, "ChopsUpdate", None)
+    if cls is None or not hasattr(cls, "render_segments"):
+        return False
+    if cls.render_segments is _render_segments:
+        return True
+    probe = cls([], [(0, 0, 1)], [])
+    if not all(hasattr(probe, name) for name in ("chops", "spans", "chop_ends")):
+        return False
+    cls.render_segments = _render_segments
+    return True
+
+
+install_span_crop()

@@ -15,6 +15,7 @@ FLAT_STOPPED = "ntl-image"
 INNER_RUNNING = "ntl-inner1"
 INNER_STOPPED = "ntl-inner2"
 _BOOT_TIMES: dict[str, float] = {}
+_INSTALL_TIMES: dict[str, float] = {}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -24,10 +25,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _BOOT_TIMES:
-        terminalreporter.section("lab boot times")
-        for name, seconds in _BOOT_TIMES.items():
-            terminalreporter.write_line(f"{name:<14} {seconds:6.2f} s")
+    if _BOOT_TIMES or _INSTALL_TIMES:
+        terminalreporter.section("lab timings (root extraction, boot until systemd is up)")
+        for name in sorted(_INSTALL_TIMES.keys() | _BOOT_TIMES.keys()):
+            install = _INSTALL_TIMES.get(name)
+            boot = _BOOT_TIMES.get(name)
+            terminalreporter.write_line(
+                f"{name:<14} extract {'-' if install is None else f'{install:5.2f} s':>7}"
+                f"   boot {'-' if boot is None else f'{boot:5.2f} s':>7}"
+            )
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +51,7 @@ def lab_host() -> Iterator[labkit.FlatLab]:
         yield lab
     finally:
         _BOOT_TIMES.update(lab.boot_times)
+        _INSTALL_TIMES.update(lab.install_times)
         lab.close()
 
 

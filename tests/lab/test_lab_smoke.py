@@ -193,3 +193,43 @@ def test_start_and_stop_an_inner_container(nested_lab: labkit.NestedLab) -> None
         nested_lab.stop_inner(INNER_STOPPED)
     assert nested_lab.inner_state(INNER_STOPPED) is None
     assert nested_lab.unit_state(INNER_STOPPED) in ("inactive", "failed")
+
+
+INSIDE_TEST = """
+from __future__ import annotations
+
+import asyncio
+import os
+
+from dbus_next.aio import MessageBus
+from dbus_next.constants import BusType
+
+
+def test_outer_machined_seen_from_inside() -> None:
+    assert "DBUS_SYSTEM_BUS_ADDRESS" not in os.environ
+
+    async def machines() -> list[str]:
+        bus = await MessageBus(bus_type=BusType.SYSTEM).connect()
+        try:
+            intro = await bus.introspect("org.freedesktop.machine1", "/org/freedesktop/machine1")
+            proxy = bus.get_proxy_object("org.freedesktop.machine1", "/org/freedesktop/machine1", intro)
+            manager = proxy.get_interface("org.freedesktop.machine1.Manager")
+            return [entry[0] for entry in await manager.call_list_machines()]
+        finally:
+            bus.disconnect()
+
+    assert "INNER" in asyncio.run(machines())
+"""
+
+
+def test_pytest_runs_inside_the_outer(nested_lab: labkit.NestedLab) -> None:
+    source = INSIDE_TEST.replace("INNER", INNER_RUNNING)
+    assert nested_lab.run(["tee", "/tmp/test_inside.py"], input=source).returncode == 0
+    result = nested_lab.run(
+        nested_lab.pytest_argv(["-q", "--rootdir=/tmp", "/tmp/test_inside.py"]),
+        env={"PYTHONDONTWRITEBYTECODE": "1"},
+        cwd="/tmp",
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout

@@ -243,7 +243,7 @@ def test_held_presses_are_released_when_the_window_expires(rig: Rig) -> None:
         assert read_exactly(r.cont_slave, 2) == E + E
         escape(r)
 
-    result = rig.run(scenario, detector=EscapeDetector(window=0.3))
+    result = rig.run(scenario, detector=EscapeDetector(window=0.5))
     assert result.reason == "escaped"
 
 

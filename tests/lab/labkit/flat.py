@@ -84,7 +84,8 @@ class FlatLab:
         self.busctl = Busctl(self.bus_address)
         self.veth = veth
         self.containers: dict[str, LabContainer] = {}
-        self.boot_times: dict[str, float] = {}
+        self.boot_times: dict[str, float] = {}  # nspawn start until systemd is up
+        self.install_times: dict[str, float] = {}  # extracting the root tarball
         self._nspawn: dict[str, subprocess.Popen[bytes]] = {}
         self._burners: set[subprocess.Popen[bytes]] = set()
         self._dbus: subprocess.Popen[bytes] | None = None
@@ -252,7 +253,10 @@ class FlatLab:
         root = MACHINES_DIR / name
         if root.exists():
             raise LabError(f"{root} exists already")
-        return install_root(root, tarball, hostname=name)
+        started = time.monotonic()
+        install_root(root, tarball, hostname=name)
+        self.install_times[name] = time.monotonic() - started
+        return root
 
     def boot(
         self, name: str, *, extra_args: Sequence[str] = (), tarball: Path | None = None
@@ -333,9 +337,10 @@ class FlatLab:
             except subprocess.TimeoutExpired as error:
                 raise LabError(f"{name} did not finish booting:\n{tail(log)}") from error
             last[0] = (result.stdout + result.stderr).strip()
-            if "Failed to connect to bus" in result.stderr:
-                return None  # too early: systemd has not opened its private socket yet
-            return result.stdout.strip()
+            answer = result.stdout.strip()
+            if "Failed to connect to bus" in result.stderr or answer in ("", "offline", "unknown"):
+                return None  # too early: systemd is not answering on its private socket yet
+            return answer
 
         current = wait_for(
             state,

@@ -152,6 +152,12 @@ class NestedLab:
         """argv running the project's venv python (same path inside the outer)."""
         return [str(Path(sys.prefix) / "bin" / "python"), *args]
 
+    def pytest_argv(self, args: Sequence[str]) -> list[str]:
+        """argv running pytest with the project's venv inside the outer. The
+        checkout is read-only there: no cache provider (pass
+        PYTHONDONTWRITEBYTECODE=1 in ``env`` too)."""
+        return self.python_argv(["-m", "pytest", "-p", "no:cacheprovider", *args])
+
     def _require(self, argv: Sequence[str], what: str) -> str:
         result = self.run(argv)
         if result.returncode != 0:
@@ -165,7 +171,9 @@ class NestedLab:
         (PrivateUsers=no, VirtualEthernet=no: the outer cannot do either)."""
         self.host._check_name(name)
         root = self.outer_root
+        started = time.monotonic()
         dest = install_root(root / "var/lib/machines" / name, hostname=name)
+        self.host.install_times[name] = time.monotonic() - started
         nspawn_dir = root / "etc/systemd/nspawn"
         nspawn_dir.mkdir(parents=True, exist_ok=True)
         (nspawn_dir / f"{name}.nspawn").write_text(INNER_NSPAWN)

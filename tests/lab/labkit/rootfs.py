@@ -47,7 +47,7 @@ def debian_mirror(etc: Path = Path("/etc/apt")) -> str:
     """The first Debian mirror configured for apt (deb822 or one-line format)."""
     for sources in sorted((etc / "sources.list.d").glob("*.sources")):
         for stanza in re.split(r"\n\s*\n", sources.read_text()):
-            fields = dict(
+            fields: dict[str, str] = dict(
                 (key.strip().lower(), value.strip())
                 for key, sep, value in (line.partition(":") for line in stanza.splitlines())
                 if sep and not key.startswith("#") and not key.startswith(" ")
@@ -88,6 +88,7 @@ def ensure_rootfs(packages: Iterable[str] = DEFAULT_PACKAGES) -> Path:
 
 def _build(packages: list[str], target: Path) -> None:
     build_dir = Path(tempfile.mkdtemp(prefix="build-", dir=CACHE_DIR))
+    build_dir.chmod(0o755)  # mkdtemp's 0700 would become the root's mode
     partial = target.with_name(target.name + ".partial")
     try:
         command = [
@@ -137,6 +138,7 @@ def install_root(dest: Path, tarball: Path | None = None, *, hostname: str | Non
     )
     if result.returncode != 0:
         raise LabError(f"extracting {tarball} into {dest} failed: {result.stderr}")
+    dest.chmod(0o755)  # services that drop privileges must traverse /
     (dest / "etc/machine-id").write_text(uuid.uuid4().hex + "\n")
     if hostname is not None:
         (dest / "etc/hostname").write_text(hostname + "\n")

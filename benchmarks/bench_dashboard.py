@@ -1,0 +1,245 @@
+"""Dashboard cost in a real terminal: CPU, bytes sent, bytes per changed value; htop alongside.
+
+The installed app (``nspawn-tui --demo --demo-machines 50``, 1 Hz) and ``htop -d 10``
+each run in a 120x40 pane of a private tmux server, side by side in time (both
+are light; running them together makes the comparison one of the same
+moment). After a warm-up, for WINDOW seconds:
+
+- CPU: utime + stime of the process from /proc/PID/stat, as % of one core.
+- Bytes: what tmux received from the program (``pipe-pane -o 'cat >> FILE'``).
+- Changed values: the screen is captured (``capture-pane``) 4 times a second and
+  consecutive captures are compared. On the app's table lines a changed value
+  is a column cell whose text changed (column spans from
+  :func:`nspawn_tui.rowmodel.layout_columns`); on other lines (host header,
+  status, detail panel) it is a run of changed cells, runs separated by at least
+  two unchanged cells counting apart. A value that changes twice between two
+  captures counts once, so the count is a lower bound (at 1 Hz updates and a
+  4 Hz capture this does not happen in practice).
+
+Figures are medians over ROUNDS rounds.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks.common import Tmux, cpu_seconds, print_table, venv_bin
+from nspawn_tui.rowmodel import layout_columns
+
+WIDTH, HEIGHT = 120, 40
+WARMUP = float(os.environ.get("BENCH_WARMUP", "4"))
+WINDOW = float(os.environ.get("BENCH_WINDOW", "20"))
+ROUNDS = int(os.environ.get("BENCH_DASHBOARD_ROUNDS", "3"))
+CAPTURE_HZ = 4.0
+#: the program measured (for what-if experiments: BENCH_APP="python /tmp/patched.py")
+APP = os.environ.get("BENCH_APP", "")
+
+Spans = list[tuple[int, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Measure:
+    cpu_percent: float
+    bytes_per_s: float
+    changed_per_s: float
+
+    @property
+    def bytes_per_changed(self) -> float:
+        return self.bytes_per_s / self.changed_per_s if self.changed_per_s else float("nan")
+
+
+def _runs(positions: list[int], gap: int = 2) -> int:
+    """How many groups of changed positions, groups split by >= *gap* unchanged cells."""
+    groups = 0
+    last = -(10**9)
+    for pos in positions:
+        if pos - last > gap:
+            groups += 1
+        last = pos
+    return groups
+
+
+def count_changes(
+    before: list[str], after: list[str], table_lines: Callable[[list[str]], range]
+) -> int:
+    """Changed values between two captures (see the module docstring)."""
+    spans: Spans = []
+    x = 0
+    for _column, width in layout_columns(WIDTH):
+        spans.append((x, x + width))
+        x += width + 1
+    rows = table_lines(after)
+    total = 0
+    for y in range(min(len(before), len(after))):
+        old, new = before[y].ljust(WIDTH), after[y].ljust(WIDTH)
+        if old == new:
+            continue
+        if y in rows:
+            total += sum(1 for a, b in spans if old[a:b] != new[a:b])
+        else:
+            total += _runs([i for i, (p, q) in enumerate(zip(old, new, strict=False)) if p != q])
+    return total
+
+
+def app_table_lines(screen: list[str]) -> range:
+    """Lines of the machine table body: after the line starting with NAME, before ' sort:'."""
+    start = next((i for i, line in enumerate(screen) if line.startswith("NAME")), None)
+    if start is None:
+        return range(0)
+    end = next(
+        (i for i in range(start, len(screen)) if screen[i].startswith(" sort:")), len(screen)
+    )
+    return range(start + 1, end)
+
+
+def no_table(screen: list[str]) -> range:
+    return range(0)
+
+
+class Session:
+    """One program in its own tmux pane, measured over a window."""
+
+    def __init__(self, argv: list[str], table: Callable[[list[str]], range], ready: str) -> None:
+        self.argv, self.table, self.ready = argv, table, ready
+        self.tmux = Tmux(WIDTH, HEIGHT)
+        self.pid = 0
+        self.result: Measure | None = None
+        self.error: BaseException | None = None
+
+    def start(self) -> None:
+        env = {"TEXTUAL_ANIMATIONS": "none"}
+        self.pid = self.tmux.start(self.argv, env=env)
+
+    def wait_ready(self, timeout: float = 15.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(self.ready in line for line in self.tmux.capture()):
+                return
+            time.sleep(0.05)
+        raise RuntimeError(f"{self.argv[0]} did not draw {self.ready!r} within {timeout}s")
+
+    def measure(self, directory: Path) -> None:
+        try:
+            out = directory / f"pipe-{self.pid}.bin"
+            out.touch()
+            self.tmux.pipe_to(out)
+            cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
+            changes = 0
+            previous = self.tmux.capture()
+            while (now := time.monotonic()) - t0 < WINDOW:
+                time.sleep(min(1 / CAPTURE_HZ, WINDOW - (now - t0)))
+                screen = self.tmux.capture()
+                changes += count_changes(previous, screen, self.table)
+                previous = screen
+            cpu1, t1 = cpu_seconds(self.pid), time.monotonic()
+            self.tmux.stop_pipe()
+            time.sleep(0.2)  # let cat flush
+            elapsed = t1 - t0
+            self.result = Measure(
+                cpu_percent=100 * (cpu1 - cpu0) / elapsed,
+                bytes_per_s=out.stat().st_size / elapsed,
+                changed_per_s=changes / elapsed,
+            )
+        except BaseException as exc:  # noqa: BLE001 - handed to the main thread and re-raised
+            self.error = exc
+
+    def close(self) -> None:
+        self.tmux.kill()
+
+
+def _round(directory: Path, with_htop: bool) -> tuple[Measure, Measure | None]:
+    app = Session(
+        [*(shlex.split(APP) or [venv_bin("nspawn-tui")]), "--demo", "--demo-machines", "50"],
+        app_table_lines,
+        "ct-0001",
+    )
+    sessions = [app]
+    if with_htop:
+        sessions.append(Session(["htop", "-d", "10"], no_table, "PID"))
+    try:
+        for s in sessions:
+            s.start()
+        for s in sessions:
+            s.wait_ready()
+        time.sleep(WARMUP)
+        threads = [threading.Thread(target=s.measure, args=(directory,)) for s in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for s in sessions:
+            if s.error is not None:
+                raise s.error
+        assert app.result is not None
+        return app.result, sessions[1].result if with_htop else None
+    finally:
+        for s in sessions:
+            s.close()
+
+
+def run() -> dict[str, float]:
+    with_htop = shutil.which("htop") is not None
+    apps: list[Measure] = []
+    htops: list[Measure] = []
+    with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
+        for _ in range(ROUNDS):
+            app, htop = _round(Path(tmp), with_htop)
+            apps.append(app)
+            if htop is not None:
+                htops.append(htop)
+
+    def med(values: list[Measure], attr: str) -> float:
+        return statistics.median(getattr(m, attr) for m in values)
+
+    figures = {
+        "dashboard_cpu_percent": round(med(apps, "cpu_percent"), 3),
+        "dashboard_bytes_per_s": round(med(apps, "bytes_per_s"), 1),
+        "bytes_per_changed_value": round(med(apps, "bytes_per_changed"), 1),
+        "dashboard_changed_values_per_s": round(med(apps, "changed_per_s"), 1),
+    }
+    rows = [
+        (
+            f"nspawn-tui, 50 demo machines, 1 Hz (median of {ROUNDS} x {WINDOW:g}s)",
+            f"{figures['dashboard_cpu_percent']:.2f} % CPU  "
+            f"{figures['dashboard_bytes_per_s']:,.0f} B/s  "
+            f"{figures['dashboard_changed_values_per_s']:.1f} values/s  "
+            f"{figures['bytes_per_changed_value']:.1f} B/value",
+        ),
+        (
+            "  per round (CPU %, B/s)",
+            "  ".join(f"{m.cpu_percent:.2f}/{m.bytes_per_s:.0f}" for m in apps),
+        ),
+    ]
+    if htops:
+        figures["htop_cpu_percent"] = round(med(htops, "cpu_percent"), 3)
+        figures["htop_bytes_per_s"] = round(med(htops, "bytes_per_s"), 1)
+        rows.append(
+            (
+                "htop -d 10, same moment, same size",
+                f"{figures['htop_cpu_percent']:.2f} % CPU  {figures['htop_bytes_per_s']:,.0f} B/s  "
+                f"{med(htops, 'changed_per_s'):.1f} values/s",
+            )
+        )
+    else:
+        rows.append(("htop", "not installed: no reference figures"))
+    print_table("dashboard in a 120x40 tmux pane", rows)
+    return figures
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run()))
