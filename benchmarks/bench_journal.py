@@ -138,7 +138,7 @@ async def ingest(files: list[Path], total: int, scrollback: int) -> tuple[float,
     return elapsed, before, rss
 
 
-async def key_latency(files: list[Path], presses: int = 60) -> tuple[float, float, int]:
+async def key_latency(files: list[Path], presses: int = 100) -> tuple[float, float, int]:
     """p95 and median ms from key press to action, and lines ingested meanwhile."""
     chunks = []
     for n, path in enumerate(files):

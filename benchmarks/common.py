@@ -95,6 +95,8 @@ class Tmux:
 
     def kill(self) -> None:
         self._run("kill-server", check=False)
+        tmpdir = os.environ.get("TMUX_TMPDIR", "/tmp")
+        Path(tmpdir, f"tmux-{os.getuid()}", self.socket).unlink(missing_ok=True)
 
     def __enter__(self) -> Tmux:
         return self

@@ -10,7 +10,7 @@ from textual.binding import Binding
 
 from nspawn_tui.attach import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.host.base import Host
-from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
 from nspawn_tui.screens.help import HelpScreen
 
 
@@ -55,15 +55,20 @@ class NspawnApp(App[None]):
         interval: float = 1.0,
         attach_runner: AttachRunner = run_attached,
         notice: str | None = None,
+        logs: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.notice = notice
+        self.logs = logs
         self.host = host
         self.interval = interval
         self.attach_runner = attach_runner
 
     async def on_mount(self) -> None:
-        await self.push_screen(DashboardScreen(self.host, self.interval))
+        if self.logs:  # `nspawn-tui logs NAME...`: the journal view alone
+            await self.push_screen(logs_screen(self.host, self.logs), lambda _: self.exit())
+        else:
+            await self.push_screen(DashboardScreen(self.host, self.interval))
         if self.notice:
             self.notify(self.notice, severity="warning", timeout=15)
 

@@ -87,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     shell.add_argument("name", metavar="NAME")
     shell.add_argument("--user", "-u", default="root", help="user to run the shell as")
     _common_options(shell, suppress=True)
+    logs = sub.add_parser("logs", help="the journals of one or more machines, merged")
+    logs.add_argument("names", metavar="NAME", nargs="+")
+    _common_options(logs, suppress=True)
     login = sub.add_parser("login", help="a login prompt of a machine")
     login.add_argument("name", metavar="NAME")
     _common_options(login, suppress=True)
@@ -212,7 +215,8 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             args.demo = True
     from nspawn_tui.app import NspawnApp
 
-    NspawnApp(make_host(args), interval=args.interval, notice=notice).run()
+    logs = args.names if args.command == "logs" else None
+    NspawnApp(make_host(args), interval=args.interval, notice=notice, logs=logs).run()
     return 0
 
 

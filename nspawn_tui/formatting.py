@@ -59,7 +59,7 @@ def format_memory(current: int | None, limit: int | None) -> str:
         return UNAVAILABLE
     if limit is None or is_unlimited(limit):
         return format_bytes(current)
-    return f"{format_bytes(current)} / {format_bytes(limit)}"
+    return f"{format_bytes(current)}/{format_bytes(limit)}"
 
 
 def format_tasks(current: int | None, limit: int | None) -> str:

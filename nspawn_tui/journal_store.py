@@ -87,6 +87,24 @@ class AddResult:
     first: int | None  # lowest visible index that changed (after the drop), None if none
 
 
+def _first(pair: tuple[int, LogRecord]) -> int:
+    return pair[0]
+
+
+def _merge(keys: list[int], records: list[LogRecord], batch: list[tuple[int, LogRecord]]) -> int:
+    """Merge a key-sorted, non-empty ``batch`` into the sorted ``keys``/``records``;
+    returns the lowest index that changed."""
+    at = bisect_right(keys, batch[0][0])
+    if at == len(keys):
+        keys.extend(pair[0] for pair in batch)
+        records.extend(pair[1] for pair in batch)
+        return at
+    merged = sorted([*zip(keys[at:], records[at:], strict=True), *batch], key=_first)
+    keys[at:] = [pair[0] for pair in merged]
+    records[at:] = [pair[1] for pair in merged]
+    return at
+
+
 class LogStore:
     """Records in time order, at most ``scrollback`` of them, and the visible subset."""
 
@@ -153,51 +171,40 @@ class LogStore:
         return (ts << _SEQ_BITS) | (record.seq & _SEQ_MASK)
 
     def add(self, records: Iterable[LogRecord]) -> AddResult:
-        """Insert records in time order; drop the oldest beyond the scrollback."""
-        keys, recs = self._keys, self._records
-        vis_keys, visible = self._vis_keys, self._visible
-        accepts = self._filter.accepts if self._filter.active else None
-        first: int | None = None
-        added = 0
-        received = 0
-        for record in records:
-            received += 1
-            key = self._key(record)
-            if not keys or key >= keys[-1]:
-                keys.append(key)
-                recs.append(record)
-            else:
-                at = bisect_right(keys, key)
-                keys.insert(at, key)
-                recs.insert(at, record)
-            if accepts is not None and not accepts(record):
-                continue
-            added += 1
-            if not vis_keys or key >= vis_keys[-1]:
-                at = len(vis_keys)
-                vis_keys.append(key)
-                visible.append(record)
-            else:
-                at = bisect_right(vis_keys, key)
-                vis_keys.insert(at, key)
-                visible.insert(at, record)
-            if first is None or at < first:
-                first = at
-        self.received += received
+        """Insert records in time order; drop the oldest beyond the scrollback.
+
+        The batch is sorted and merged into the tail it overlaps, so a batch
+        interleaving with recent records costs O(batch + overlap), not one
+        list insertion per record.
+        """
+        key_of = self._key
+        batch = [(key_of(record), record) for record in records]
+        if not batch:
+            return AddResult(0, 0, None)
+        self.received += len(batch)
+        batch.sort(key=_first)
+        _merge(self._keys, self._records, batch)
+        log_filter = self._filter
+        if log_filter.active:
+            accepts = log_filter.accepts
+            batch = [pair for pair in batch if accepts(pair[1])]
+        first = _merge(self._vis_keys, self._visible, batch) if batch else None
+        added = len(batch)
         dropped = 0
+        keys = self._keys
         excess = len(keys) - self._scrollback
         if excess > 0:
             cut = keys[excess - 1]
             del keys[:excess]
-            del recs[:excess]
+            del self._records[:excess]
             self.dropped += excess
-            dropped = bisect_right(vis_keys, cut)
+            dropped = bisect_right(self._vis_keys, cut)
             if dropped:
-                del vis_keys[:dropped]
-                del visible[:dropped]
+                del self._vis_keys[:dropped]
+                del self._visible[:dropped]
                 if first is not None:
                     first = max(0, first - dropped)
-                added = min(added, len(visible))
+                added = min(added, len(self._visible))
         return AddResult(added, dropped, first)
 
     # ------------------------------------------------------------- filters

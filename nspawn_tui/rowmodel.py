@@ -36,7 +36,7 @@ COLUMNS: Final = (
     Column("os", "OS", 12, flex=3),
     Column("address", "ADDRESS", 15, optional=True, flex=2),
     Column("cpu", "CPU%", 6, right=True),
-    Column("memory", "MEMORY", 15, right=True),
+    Column("memory", "MEMORY", 11, right=True),
     Column("tasks", "TASKS", 6, right=True),
     Column("uptime", "UPTIME", 8, right=True),
 )

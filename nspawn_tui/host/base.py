@@ -13,7 +13,10 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
+
+if TYPE_CHECKING:
+    from nspawn_tui.journal_parse import LogEvent, LogOptions, LogRecord
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -254,6 +257,19 @@ class Host(ABC):
     def events(self) -> AsyncIterator[HostEvent]:
         """Machines appearing and vanishing, the connection coming and going."""
         return self.hub.subscribe()
+
+    def follow_logs(self, names: Sequence[str], options: LogOptions) -> AsyncIterator[LogEvent]:
+        """The journals of ``names`` merged: record batches and per-machine status events.
+
+        Running machines are followed (``options.follow``); stopped ones are read
+        from the journal files inside their image.  A machine that starts later
+        joins; one that stops is marked.
+        """
+        raise HostError(f"journals are not supported by {self.description}")
+
+    async def log_record(self, record: LogRecord) -> dict[str, str]:
+        """Every field of one journal record (the view asks only for a few)."""
+        return record.fields()
 
     def _check_writable(self, action: str) -> None:
         if self.read_only:

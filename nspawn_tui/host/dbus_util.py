@@ -25,6 +25,9 @@ SYSTEMD1_MANAGER: Final = "org.freedesktop.systemd1.Manager"
 PROPERTIES: Final = "org.freedesktop.DBus.Properties"
 DBUS: Final = "org.freedesktop.DBus"
 DBUS_PATH: Final = "/org/freedesktop/DBus"
+UNKNOWN_OBJECT: Final = "org.freedesktop.DBus.Error.UnknownObject"
+#: Object paths of machines: an unknown one is a machine that went away.
+MACHINE_OBJECT_PREFIX: Final = MACHINE1_PATH + "/machine/"
 
 _GONE_ERRORS: Final = frozenset(
     {
@@ -73,14 +76,29 @@ async def connect_system_bus(address: str | None, *, negotiate_unix_fd: bool = T
         raise HostUnavailable(f"cannot connect to the system bus at {where}: {exc}") from None
 
 
-def translate_error(exc: DBusError, what: str) -> HostError:
-    """Turn a D-Bus error reply into a HostError whose message a person understands."""
+def _service_at(path: str) -> str:
+    """Who a person should know is missing, from the object a call went to."""
+    if path.startswith(MACHINE1_PATH):
+        return "systemd-machined"
+    if path.startswith(SYSTEMD1_PATH):
+        return "systemd's manager"
+    return "the service"
+
+
+def translate_error(exc: DBusError, what: str, path: str = "") -> HostError:
+    """Turn a D-Bus error reply into a HostError whose message a person understands.
+
+    ``path`` is the object the call went to: machined answers UnknownObject
+    for a machine object that vanished since it was listed.
+    """
     name = exc.type
     text = exc.text or name
     if name == "org.freedesktop.machine1.NoSuchMachine" or name.endswith(".NoSuchMachine"):
         return NoSuchMachine(f"{what}: no such machine ({text})")
+    if name == UNKNOWN_OBJECT and path.startswith(MACHINE_OBJECT_PREFIX):
+        return NoSuchMachine(f"{what}: the machine is gone ({text})")
     if name in _GONE_ERRORS:
-        return HostUnavailable(f"{what}: the service is not reachable ({text})")
+        return HostUnavailable(f"{what}: {_service_at(path)} is not reachable ({text})")
     if name in _DENIED_ERRORS:
         return HostError(
             f"{what}: permission denied by polkit/D-Bus policy ({text}). "
@@ -121,7 +139,8 @@ async def call(
         raise HostUnavailable(f"{member}: no reply")
     if reply.message_type == MessageType.ERROR:
         text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
-        raise translate_error(DBusError(reply.error_name or "unknown", text, reply), what or member)
+        error = DBusError(reply.error_name or "unknown", text, reply)
+        raise translate_error(error, what or member, path)
     return list(reply.body)
 
 
@@ -182,5 +201,6 @@ async def call_with_fds(
         for fd in fds:
             os.close(fd)
         text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
-        raise translate_error(DBusError(reply.error_name or "unknown", text, reply), what or member)
+        error = DBusError(reply.error_name or "unknown", text, reply)
+        raise translate_error(error, what or member, path)
     return list(reply.body), fds

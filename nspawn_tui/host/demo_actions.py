@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Final
 
 from nspawn_tui import limits
 from nspawn_tui.host.base import HostError, SettingsText
+from nspawn_tui.host.demo_journal import DemoJournal
 from nspawn_tui.host.demo_shell import open_demo_shell
 from nspawn_tui.host.demo_sim import SimMachine
+from nspawn_tui.journal import LogEvent, LogOptions
 
 SIGRTMIN_4: Final = int(signal.SIGRTMIN) + 4
 LIVE_DELAY: Final = 1.0
@@ -27,12 +29,16 @@ _DEFAULT_SETTINGS: Final = (
 
 
 class DemoActions:
+    seed: int
     frozen: bool
     _machines: dict[str, SimMachine]
     _limits_text: dict[str, dict[str, str]]
     _settings_text: dict[str, str]
 
     def _get(self, name: str) -> SimMachine:
+        raise NotImplementedError
+
+    def now(self) -> float:
         raise NotImplementedError
 
     def _set_state(self, name: str, state: str) -> None:
@@ -139,6 +145,11 @@ class DemoActions:
                 m.tasks_max = raw
             self._limits_text.setdefault(name, {})[field] = value.text
         m.row = None
+
+    def follow_logs(self, names: Sequence[str], options: LogOptions) -> AsyncIterator[LogEvent]:
+        stopped = [n for n in names if n in self._machines and not self._machines[n].running]
+        journal = DemoJournal(seed=self.seed, clock=self.now, stopped=stopped)
+        return journal.follow([n for n in names if n in self._machines], options)
 
     async def read_settings(self, name: str) -> SettingsText:
         self._get(name)

@@ -34,6 +34,7 @@ from nspawn_tui.host.base import (
 )
 from nspawn_tui.host.hoststats import HostStatsReader
 from nspawn_tui.host.machined_actions import MachinedActions
+from nspawn_tui.host.machined_logs import MachinedLogs
 
 IMAGES_TTL: Final = 5.0  # seconds between ListImages calls
 ADDRESSES_TTL: Final = 10.0  # seconds between GetMachineAddresses calls per machine
@@ -67,7 +68,7 @@ def _address_sort_key(address: str) -> tuple[int, str]:
     return (2 if address.startswith("fe80") else 1, address)
 
 
-class MachinedHost(MachinedActions, Host):
+class MachinedHost(MachinedActions, MachinedLogs, Host):
     """Host backed by org.freedesktop.machine1 on the system bus (or ``bus_address``)."""
 
     def __init__(
@@ -93,6 +94,7 @@ class MachinedHost(MachinedActions, Host):
         self._stats = HostStatsReader()
         self._watch: asyncio.Task[None] | None = None
         self._init_actions()
+        self._log_dirs: dict[str, str | None] = {}
 
     # ------------------------------------------------------------ connection
 
@@ -163,12 +165,18 @@ class MachinedHost(MachinedActions, Host):
         return self._bus
 
     async def _call(
-        self, member: str, signature: str = "", body: list[Any] | None = None
+        self,
+        member: str,
+        signature: str = "",
+        body: list[Any] | None = None,
+        *,
+        what: str | None = None,
     ) -> list[Any]:
         bus = await self._connected_bus()
         return await du.call(
-            bus, du.MACHINE1, du.MACHINE1_PATH, du.MACHINE1_MANAGER, member, signature, body
-        )
+            bus, du.MACHINE1, du.MACHINE1_PATH, du.MACHINE1_MANAGER, member, signature, body,
+            what=what,
+        )  # fmt: skip
 
     # ------------------------------------------------------------- listings
 
@@ -210,7 +218,10 @@ class MachinedHost(MachinedActions, Host):
                 continue  # vanished between ListMachines and GetAll
             if isinstance(props, BaseException):
                 raise props
-            machines.append(await self._machine_from_props(name, props))
+            try:
+                machines.append(await self._machine_from_props(name, props))
+            except NoSuchMachine:
+                continue  # vanished while its OS or addresses were asked for
         return machines
 
     async def _machine_from_props(self, name: str, props: dict[str, Any]) -> Machine:
@@ -279,6 +290,10 @@ class MachinedHost(MachinedActions, Host):
     async def list_machines(self) -> list[Machine]:
         running = await self._running()
         names = {m.name for m in running}
+        if set(self._known) - names:
+            # A machine stopped: re-list images now, or its row would vanish
+            # until IMAGES_TTL expires and then come back as a stopped image.
+            self._images_at = float("-inf")
         for gone in set(self._known) - names:
             known = self._known.pop(gone)
             if known.paths is not None:

@@ -41,7 +41,12 @@ class MachinedActions:
         raise NotImplementedError
 
     async def _call(
-        self, member: str, signature: str = "", body: list[Any] | None = None
+        self,
+        member: str,
+        signature: str = "",
+        body: list[Any] | None = None,
+        *,
+        what: str | None = None,
     ) -> list[Any]:
         raise NotImplementedError
 
@@ -215,18 +220,22 @@ class MachinedActions:
     # --------------------------------------------------------------- machine1
 
     async def _do_poweroff(self, name: str) -> None:
-        await self._call("KillMachine", "ssi", [name, "leader", SIGRTMIN_4])
+        await self._call(
+            "KillMachine", "ssi", [name, "leader", SIGRTMIN_4], what=f"power off {name}"
+        )
 
     async def _do_reboot(self, name: str) -> None:
-        await self._call("KillMachine", "ssi", [name, "leader", int(signal.SIGINT)])
+        await self._call(
+            "KillMachine", "ssi", [name, "leader", int(signal.SIGINT)], what=f"reboot {name}"
+        )
 
     async def _do_terminate(self, name: str) -> None:
-        await self._call("TerminateMachine", "s", [name])
+        await self._call("TerminateMachine", "s", [name], what=f"terminate {name}")
 
     async def _do_kill(self, name: str, signal_number: int, who: str) -> None:
         if who not in {"leader", "all"}:
             raise HostError(f"kill: 'who' must be leader or all, not {who!r}")
-        await self._call("KillMachine", "ssi", [name, who, int(signal_number)])
+        await self._call("KillMachine", "ssi", [name, who, int(signal_number)], what=f"kill {name}")
 
     async def _open_pty(self, member: str, signature: str, body: list[Any], what: str) -> int:
         bus = await self._connected_bus()

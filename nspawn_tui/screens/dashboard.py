@@ -20,6 +20,7 @@ from nspawn_tui.host.base import (
 )
 from nspawn_tui.rowmodel import COLUMN_KEYS, build_rows
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Pending
+from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
@@ -30,7 +31,14 @@ MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
 #: Keys reserved for features still to come: shown, but disabled.
-RESERVED_ACTIONS = frozenset({"logs"})
+RESERVED_ACTIONS: frozenset[str] = frozenset()
+
+
+def logs_screen(host: Host, names: list[str]) -> LogsScreen:
+    """The merged journal view of ``names`` on ``host``."""
+    return LogsScreen(
+        lambda options: host.follow_logs(names, options), names, fetch_record=host.log_record
+    )
 
 
 @dataclass(slots=True)
@@ -76,6 +84,7 @@ class DashboardScreen(ActionsMixin):
         self._history: dict[str, deque[_Point]] = {}
         self._details: MachineDetails | None = None
         self._pending: dict[str, Pending] = {}
+        self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield HostHeader(self.host.description, id="host-header")
@@ -165,7 +174,10 @@ class DashboardScreen(ActionsMixin):
         if table.selected:
             parts.append(f"{len(table.selected)} selected")
         parts.append("? help")
-        self.query_one("#status-line", Static).update(" · ".join(parts))
+        text = " · ".join(parts)
+        if text != self._status_text:  # an update repaints the line and lays out the screen
+            self._status_text = text
+            self.query_one("#status-line", Static).update(text)
 
     def _update_detail(self) -> None:
         panel = self.query_one(DetailPanel)
@@ -271,6 +283,11 @@ class DashboardScreen(ActionsMixin):
         panel = self.query_one(DetailPanel)
         panel.display = not panel.display
         self._update_detail()
+
+    def action_logs(self) -> None:
+        names = self.query_one(MachineTable).targets()
+        if names:
+            self.app.push_screen(logs_screen(self.host, names))
 
     def action_select(self) -> None:
         self.query_one(MachineTable).toggle_selected()

@@ -12,8 +12,8 @@ import asyncio
 import os
 import time
 from collections.abc import Sequence
-from pathlib import Path
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from textual import work
 from textual.screen import Screen

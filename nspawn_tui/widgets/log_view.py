@@ -380,8 +380,8 @@ class LogView(ScrollView, can_focus=True):
                 for found in pattern.finditer(part):
                     if found.end() > found.start():
                         text.stylize(match_style, start + found.start(), start + found.end())
-        segments = list(text.render(self.app.console))
-        strip = Strip(segments, cell_len(text.plain))
+        segments = Segment.apply_style(text.render(self.app.console), self.rich_style)
+        strip = Strip(list(segments), cell_len(text.plain))
         self._cache[record.seq] = strip
         return strip
 
@@ -392,7 +392,7 @@ class LogView(ScrollView, can_focus=True):
         if not 0 <= index < len(self.store):
             return Strip.blank(width, base)
         strip = self.render_record(self.store[index])
-        strip = strip.crop_extend(0, width, base).apply_style(base)
+        strip = strip.crop_extend(0, width, base)
         if index == self.cursor:
             strip = Strip(
                 list(Segment.apply_style(strip, post_style=self._style("cursor"))),

@@ -1,48 +1,55 @@
-"""The machine list: a Line-API widget that repaints only the cells that changed.
+"""The machine list: Line-API columns that repaint only the cells that changed.
 
 A ``DataTable`` repaints whole rows (and its header) on every cell update;
-over SSH that is five times the bytes (see PERF-NOTES.md).  This widget
-renders each line itself and, when only cell texts change, marks just the
-changed characters of those cells dirty, so Textual sends only their new text.
-
-Textual 8's partial update (``ChopsUpdate``) sends every dirty span of a line
-from the start of the widget's chop, not from the span's start (its own
-"TODO: crop to x extents"): a changed cell at column 90 resent the 90 cells
-before it. :func:`install_span_crop` makes it send only the span, except
-where a double-width character could be split (then it keeps Textual's way).
+over SSH that is five times the bytes (see PERF-NOTES.md).  Here each column
+is its own small Line-API widget, and a changed cell marks just its own
+region dirty.  Textual's partial update sends a dirty span from the start of
+the widget that holds it, so one widget per column means a changed CPU cell
+sends the CPU cell, not the 85 cells before it, without patching Textual.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.cells import cell_len
-from rich.console import Console
-from rich.control import Control
 from rich.segment import Segment
 from rich.style import Style
-from textual import _compositor, events
+from textual import events
+from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from nspawn_tui.rowmodel import COLUMNS, Column, Row, layout_columns
+from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
+
+COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
 
 
-@dataclass(frozen=True, slots=True)
-class _Placed:
-    column: Column
-    x: int
-    width: int
+class MachineColumn(Widget):
+    """One column of the table (header line + cells); rendering is the table's."""
+
+    DEFAULT_CSS = "MachineColumn { height: 100%; width: 1; }"
+
+    def __init__(self, table: MachineTable, index: int) -> None:
+        super().__init__()
+        self.table = table
+        self.index = index
+        self.text_width = 0  # cells of text; the rest of the width is the gap
+
+    def render_line(self, y: int) -> Strip:
+        return self.table.render_cell(self, y)
+
+    def on_click(self, event: events.Click) -> None:
+        event.stop()
+        self.table.clicked(self.index, event.y)
 
 
 class MachineTable(Widget, can_focus=True):
     """Rows of machines with a fixed header line, cursor, selection, sort and filter."""
 
     DEFAULT_CSS = """
-    MachineTable { height: 1fr; }
+    MachineTable { height: 1fr; layout: horizontal; }
     MachineTable > .machine-table--header { text-style: bold; background: $panel; }
     MachineTable > .machine-table--cursor { background: $accent 40%; }
     MachineTable:focus > .machine-table--cursor { background: $accent 70%; }
@@ -83,6 +90,8 @@ class MachineTable(Widget, can_focus=True):
             self.key = key
             self.reverse = reverse
 
+    cpu_title = "CPU%"
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._rows: dict[str, Row] = {}
@@ -93,13 +102,17 @@ class MachineTable(Widget, can_focus=True):
         self.sort_reverse = False
         self.name_filter = ""
         self.selected: set[str] = set()
-        self._placed: list[_Placed] = []
-        self._placed_width = -1
-        self._cache: dict[str, tuple[tuple[object, ...], Strip]] = {}
+        self._columns = [MachineColumn(self, i) for i in range(len(COLUMNS))]
+        self._shown: list[MachineColumn] = []
+        self._layout_width = -1
+        self._cache: dict[tuple[str, int], tuple[tuple[object, ...], Strip]] = {}
         self._last_highlight: str | None = None
         #: resolved styles by component name ("" = the widget's own); Textual's
         #: own cache is cleared by every refresh(), i.e. every second
         self._styles: dict[str, Style] = {}
+
+    def compose(self) -> ComposeResult:
+        yield from self._columns
 
     # ------------------------------------------------------------ public API
 
@@ -131,7 +144,7 @@ class MachineTable(Widget, can_focus=True):
         old = self._visible
         self._restack(keep=self.cursor_name)
         if [r.name for r in old] != [r.name for r in self._visible]:
-            self.refresh()
+            self._refresh_all()
             return
         height = self._body_height()
         for index, (before, after) in enumerate(zip(old, self._visible, strict=True)):
@@ -140,36 +153,32 @@ class MachineTable(Widget, can_focus=True):
             y = index - self._top + 1
             if not 1 <= y <= height:
                 continue  # off screen: drawn when scrolled into view
-            selected = after.name in self.selected
-            for placed, col in self._placed_with_index():
-                if before.styles[col] != after.styles[col]:
-                    self.refresh(Region(placed.x, y, placed.width, 1))
-                elif before.cells[col] != after.cells[col]:
-                    old_text = _cell_text(before, col, placed, selected)
-                    new_text = _cell_text(after, col, placed, selected)
-                    start, end = changed_span(old_text, new_text)
-                    if end > start:
-                        self.refresh(Region(placed.x + start, y, end - start, 1))
+            for column in self._shown:
+                col = column.index
+                if before.cells[col] != after.cells[col] or before.styles[col] != after.styles[col]:
+                    # The text only: the gap after it never changes, and a span
+                    # reaching the next column would make Textual move there too.
+                    column.refresh(Region(0, y, column.text_width, 1))
 
     def sort_by(self, key: str, reverse: bool | None = None) -> None:
         if reverse is None:
             reverse = not self.sort_reverse if key == self.sort_key else False
         self.sort_key, self.sort_reverse = key, reverse
         self._restack(keep=self.cursor_name)
-        self.refresh()
+        self._refresh_all()
         self.post_message(self.SortChanged(key, reverse))
 
     def set_filter(self, text: str) -> None:
         self.name_filter = text
         self._restack(keep=self.cursor_name)
-        self.refresh()
+        self._refresh_all()
 
     def toggle_selected(self) -> None:
         name = self.cursor_name
         if name is None:
             return
         self.selected.symmetric_difference_update({name})
-        self.refresh()
+        self._refresh_line(self._cursor - self._top + 1)
 
     def move_cursor_to_name(self, name: str) -> bool:
         for index, row in enumerate(self._visible):
@@ -178,7 +187,20 @@ class MachineTable(Widget, can_focus=True):
                 return True
         return False
 
+    def set_cpu_title(self, title: str) -> None:
+        if title != self.cpu_title:
+            self.cpu_title = title
+            self._refresh_line(0)
+
     # ------------------------------------------------------------- internals
+
+    def _refresh_all(self) -> None:
+        for column in self._shown:
+            column.refresh()
+
+    def _refresh_line(self, y: int) -> None:
+        for column in self._shown:
+            column.refresh(Region(0, y, column.size.width, 1))
 
     def _restack(self, keep: str | None) -> None:
         rows = list(self._rows.values())
@@ -195,12 +217,12 @@ class MachineTable(Widget, can_focus=True):
         index = 0
         if keep is not None:
             index = next((i for i, r in enumerate(self._visible) if r.name == keep), self._cursor)
-        self._set_cursor(index, force_scroll=True)
+        self._set_cursor(index)
 
     def _body_height(self) -> int:
         return max(0, self.size.height - 1)
 
-    def _set_cursor(self, index: int, force_scroll: bool = False) -> None:
+    def _set_cursor(self, index: int) -> None:
         count = len(self._visible)
         index = max(0, min(index, count - 1)) if count else 0
         moved = index != self._cursor
@@ -215,38 +237,45 @@ class MachineTable(Widget, can_focus=True):
                 self._top = index - height + 1
             self._top = max(0, min(self._top, max(0, count - height)))
         if self._top != old_top:
-            self.refresh()
+            self._refresh_all()
         elif moved:
-            width = self.size.width
-            self.refresh(Region(0, old_y, width, 1), Region(0, index - self._top + 1, width, 1))
+            self._refresh_line(old_y)
+            self._refresh_line(index - self._top + 1)
         name = self.cursor_name
         if name != self._last_highlight:
             self._last_highlight = name
             self.post_message(self.Highlighted(name))
 
-    def _placed_with_index(self) -> list[tuple[_Placed, int]]:
-        self._ensure_layout()
-        return [(placed, COLUMNS_INDEX[placed.column.key]) for placed in self._placed]
-
-    def _ensure_layout(self) -> None:
+    def _apply_layout(self) -> None:
+        """Give each column its width; columns that do not fit are hidden."""
         width = self.size.width
-        if width == self._placed_width:
+        if width == self._layout_width or width <= 0:
             return
-        self._placed_width = width
-        self._placed = []
-        x = 0
-        for column, col_width in layout_columns(width):
-            self._placed.append(_Placed(column, x, col_width))
-            x += col_width + 1
+        self._layout_width = width
+        placed = {column.key: w for column, w in layout_columns(width)}
+        self._shown = []
+        for column in self._columns:
+            key = COLUMNS[column.index].key
+            column.display = key in placed
+            if key in placed:
+                column.text_width = placed[key]
+                self._shown.append(column)
+        for position, column in enumerate(self._shown):
+            gap = 0 if position == len(self._shown) - 1 else 1
+            column.styles.width = column.text_width + gap
+        used = sum(c.text_width for c in self._shown) + len(self._shown) - 1
+        if self._shown and used < width:  # leftover cells go to the last column
+            last = self._shown[-1]
+            last.styles.width = last.text_width + (width - used)
         self._cache.clear()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._ensure_layout()
-        self._set_cursor(self._cursor, force_scroll=True)
-        self.refresh()
+        self._apply_layout()
+        self._set_cursor(self._cursor)
+        self._refresh_all()
 
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return len(self._visible) + 1
+    def on_mount(self) -> None:
+        self._apply_layout()
 
     # ------------------------------------------------------------- rendering
 
@@ -265,20 +294,28 @@ class MachineTable(Widget, can_focus=True):
         self._styles.clear()
         self._cache.clear()
 
-    def render_line(self, y: int) -> Strip:
-        self._ensure_layout()
-        width = self.size.width
+    def render_cell(self, column: MachineColumn, y: int) -> Strip:
+        """Line ``y`` of one column: the header cell, a row's cell, or blank."""
+        width = column.size.width
+        col = column.index
+        spec = COLUMNS[col]
         base = self._style("")
         if y == 0:
-            return self._header_strip(width, base)
+            title = self.cpu_title if spec.key == "cpu" else spec.title
+            if spec.key == self.sort_key:
+                title += "▼" if self.sort_reverse else "▲"
+            style = base + self._style("header")
+            return Strip(
+                [Segment(_fit(title, column.text_width, spec.right), style)]
+            ).adjust_cell_length(width, style)
         index = self._top + y - 1
         if index >= len(self._visible):
             return Strip.blank(width, base)
         row = self._visible[index]
         is_cursor = index == self._cursor
         is_selected = row.name in self.selected
-        key = (row.cells, row.styles, is_cursor, is_selected, width, self.has_focus)
-        cached = self._cache.get(row.name)
+        key = (row.cells[col], row.styles[col], is_cursor, is_selected, width, self.has_focus)
+        cached = self._cache.get((row.name, col))
         if cached is not None and cached[0] == key:
             return cached[1]
         line_style = base
@@ -286,43 +323,21 @@ class MachineTable(Widget, can_focus=True):
             line_style += self._style("selected")
         if is_cursor:
             line_style += self._style("cursor")
-        segments: list[Segment] = []
-        for placed in self._placed:
-            col = COLUMNS_INDEX[placed.column.key]
-            text = _cell_text(row, col, placed, is_selected)
-            cell_style = line_style
-            if row.styles[col]:
-                cell_style = line_style + self._style(row.styles[col])
-                if is_cursor:
-                    cell_style += Style(bgcolor=line_style.bgcolor)
-            segments.append(Segment(text, cell_style))
-            segments.append(Segment(" ", line_style))
-        # one escape sequence per run of equal style, not per cell and gap
-        strip = Strip(list(Segment.simplify(segments))).adjust_cell_length(width, line_style)
-        self._cache[row.name] = (key, strip)
+        text = row.cells[col]
+        if col == 0 and is_selected:
+            text = "● " + text
+        cell_style = line_style
+        if row.styles[col]:
+            cell_style = line_style + self._style(row.styles[col])
+            if is_cursor:
+                cell_style += Style(bgcolor=line_style.bgcolor)
+        fitted = _fit(text, column.text_width, spec.right)
+        if cell_style == line_style:  # one segment, one escape sequence
+            strip = Strip([Segment(fitted.ljust(width), cell_style)], width)
+        else:
+            strip = Strip([Segment(fitted, cell_style)]).adjust_cell_length(width, line_style)
+        self._cache[(row.name, col)] = (key, strip)
         return strip
-
-    def _header_strip(self, width: int, base: Style) -> Strip:
-        style = base + self._style("header")
-        segments = []
-        for placed in self._placed:
-            title = placed.column.title
-            if placed.column.key == self.sort_key:
-                title += "▼" if self.sort_reverse else "▲"
-            if placed.column.key == "cpu":
-                title = self.cpu_title + ("▼" if self.sort_reverse else "▲") * (
-                    self.sort_key == "cpu"
-                )
-            segments.append(Segment(_fit(title, placed.width, placed.column.right), style))
-            segments.append(Segment(" ", style))
-        return Strip(list(Segment.simplify(segments))).adjust_cell_length(width, style)
-
-    cpu_title = "CPU%"
-
-    def set_cpu_title(self, title: str) -> None:
-        if title != self.cpu_title:
-            self.cpu_title = title
-            self.refresh(Region(0, 0, self.size.width, 1))
 
     # --------------------------------------------------------------- input
 
@@ -335,14 +350,13 @@ class MachineTable(Widget, can_focus=True):
     def action_cursor_to(self, index: int) -> None:
         self._set_cursor(len(self._visible) - 1 if index < 0 else index)
 
-    def on_click(self, event: events.Click) -> None:
-        if event.y == 0:
-            for placed in self._placed:
-                if placed.x <= event.x < placed.x + placed.width + 1:
-                    self.sort_by(placed.column.key)
-                    return
-            return
-        self._set_cursor(self._top + event.y - 1)
+    def clicked(self, col: int, y: int) -> None:
+        """A click on column ``col`` at line ``y``: sort by it (header) or move there."""
+        self.focus()
+        if y == 0:
+            self.sort_by(COLUMNS[col].key)
+        else:
+            self._set_cursor(self._top + y - 1)
 
     def on_mouse_scroll_down(self, event: events.MouseScrollDown) -> None:
         self._set_cursor(self._cursor + 3)
@@ -353,29 +367,18 @@ class MachineTable(Widget, can_focus=True):
     def on_focus(self) -> None:
         self._styles.clear()
         self._cache.clear()
-        self.refresh()
+        self._refresh_all()
 
     def on_blur(self) -> None:
         self._styles.clear()
         self._cache.clear()
-        self.refresh()
-
-
-COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
+        self._refresh_all()
 
 
 def _fit(text: str, width: int, right: bool) -> str:
-    if len(text) > width:
+    if cell_len(text) > width:
         return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
     return text.rjust(width) if right else text.ljust(width)
-
-
-def _cell_text(row: Row, col: int, placed: _Placed, selected: bool) -> str:
-    """The text of one cell as drawn: fitted to its width."""
-    text = row.cells[col]
-    if col == 0 and selected:
-        text = "● " + text
-    return _fit(text, placed.width, placed.column.right)
 
 
 def changed_span(old: str, new: str) -> tuple[int, int]:
@@ -389,60 +392,13 @@ def changed_span(old: str, new: str) -> tuple[int, int]:
     width = max(cell_len(old), cell_len(new))
     if cell_len(old) != len(old) or cell_len(new) != len(new):
         return (0, width)
+    old, new = old.ljust(width), new.ljust(width)  # same origin: compare cell by cell
+    if old == new:
+        return (0, 0)  # they differed only in trailing blanks
     start = 0
-    limit = min(len(old), len(new))
-    while start < limit and old[start] == new[start]:
+    while old[start] == new[start]:
         start += 1
-    end_old, end_new = len(old), len(new)
-    while end_old > start and end_new > start and old[end_old - 1] == new[end_new - 1]:
-        end_old -= 1
-        end_new -= 1
-    return (start, max(end_old, end_new))
-
-
-# --------------------------------------------------- Textual partial updates
-
-
-def _render_segments(self: _compositor.ChopsUpdate, console: Console) -> str:
-    """``ChopsUpdate.render_segments`` that sends each dirty span, not its line's prefix."""
-    sequences: list[str] = []
-    append = sequences.append
-    move_to = Control.move_to
-    chops, chop_ends = self.chops, self.chop_ends
-    last_y = self.spans[-1][0]
-    for y, x1, x2 in self.spans:
-        for end, (x, strip) in zip(chop_ends[y], chops[y].items(), strict=False):
-            if strip is None or x >= x2 or end <= x1:
-                continue
-            start, stop = max(x, x1), min(end, x2)
-            if start > x and strip.cell_length != sum([len(seg.text) for seg in strip]):
-                start = x  # a double-width character might be split: keep Textual's way
-            append(move_to(start, y).segment.text)
-            if start == x and stop == end:
-                append(strip.render(console))
-            else:
-                append(strip.crop(start - x, stop - x).render(console))
-        if y != last_y:
-            append("\n")
-    return "".join(sequences)
-
-
-def install_span_crop() -> bool:
-    """Patch Textual's ``ChopsUpdate.render_segments`` (idempotent).
-
-    Returns False, changing nothing, when this Textual's ``ChopsUpdate`` is
-    not the shape the replacement was written for.
-    """
-    cls = getattr(_compositor, "ChopsUpdate", None)
-    if cls is None or not hasattr(cls, "render_segments"):
-        return False
-    if cls.render_segments is _render_segments:
-        return True
-    probe = cls([], [(0, 0, 1)], [])
-    if not all(hasattr(probe, name) for name in ("chops", "spans", "chop_ends")):
-        return False
-    cls.render_segments = _render_segments
-    return True
-
-
-install_span_crop()
+    end = width
+    while old[end - 1] == new[end - 1]:
+        end -= 1
+    return (start, end)

@@ -181,5 +181,37 @@ async def test_edit_memory_limit_runtime(demo_host: DemoHost, monkeypatch: pytes
         await until(pilot, lambda: demo_host._get("web").memory_max == 300 * 1024**2, "applied")
         await until(pilot, lambda: "set-property --runtime" in rec.text(), "command shown")
         table = screen.query_one(MachineTable)
-        await until(pilot, lambda: "/ 300M" in table.row("web").cells[5], "limit shown")
+        await until(pilot, lambda: "/300M" in table.row("web").cells[5], "limit shown")
         assert demo_host._get("web").memory_max != UNLIMITED
+
+
+async def test_logs_of_selected_machines_merged(demo_host: DemoHost) -> None:
+    from nspawn_tui.screens.logs import LogsScreen
+    from nspawn_tui.widgets.log_view import LogView
+
+    app = NspawnApp(demo_host, interval=0.2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot, "web")
+        await pilot.press("space")
+        screen.query_one(MachineTable).move_cursor_to_name("db")
+        await pilot.press("space", "l")
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), "log view")
+        view = app.screen.query_one(LogView)
+        await until(pilot, lambda: {r.machine for r in view.store.records} == {"web", "db"},
+                    "lines of both")  # fmt: skip
+        stamps = [r.timestamp for r in view.store.records if r.timestamp is not None]
+        assert stamps == sorted(stamps)
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, DashboardScreen), "back")
+        assert screen.query_one(MachineTable).selected == {"web", "db"}
+
+
+async def test_logs_app_mode_exits_on_escape(demo_host: DemoHost) -> None:
+    from nspawn_tui.screens.logs import LogsScreen
+
+    app = NspawnApp(demo_host, logs=["web", "mail", "debian-base"])
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), "log view")
+        await pilot.press("q")
+        await pilot.pause(0.2)
+    assert app.return_code == 0

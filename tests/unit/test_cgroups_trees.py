@@ -320,3 +320,33 @@ def test_host_cpu_percent() -> None:
     assert host_cpu_percent(0.0, 64) == 0.0
     with pytest.raises(ValueError):
         host_cpu_percent(10.0, 0)
+
+
+def test_reader_fast_paths_agree_with_the_parsers(tmp_path: Path) -> None:
+    """Well-formed files take the bytes fast path; odd ones still go through the parsers."""
+    from nspawn_tui.cgroups import CgroupLayout, CgroupReader, paths_for
+    from nspawn_tui.host.base import UNLIMITED
+
+    unified = tmp_path / "unified"
+    cg = unified / "c"
+    cg.mkdir(parents=True)
+    files = {
+        "cpu.stat": "user_usec 5\nusage_usec 77\n",  # usage_usec not first: parser path
+        "memory.current": "1234\n",
+        "memory.max": "max\n",
+        "memory.high": "9223372036854771712\n",  # v1-style huge value: unlimited
+        "memory.peak": "12a\n",  # malformed: unavailable, never a wrong number
+        "pids.current": "7",  # no newline
+        "pids.max": "100\n",
+    }
+    for name, text in files.items():
+        (cg / name).write_text(text)
+    with CgroupReader() as reader:
+        reading = reader.read(paths_for(CgroupLayout(unified=str(unified)), "/c"))
+    assert reading.cpu_usage_usec == 77
+    assert reading.memory_current == 1234
+    assert reading.memory_max == UNLIMITED
+    assert reading.memory_high == UNLIMITED
+    assert reading.memory_peak is None
+    assert reading.tasks_current == 7
+    assert reading.tasks_max == 100

@@ -40,7 +40,7 @@ def test_unavailable_is_never_zero() -> None:
 
 
 def test_memory_with_and_without_limit() -> None:
-    assert format_memory(180 * 1024**2, 1024**3) == "180M / 1.0G"
+    assert format_memory(180 * 1024**2, 1024**3) == "180M/1.0G"
     assert format_memory(180 * 1024**2, UNLIMITED) == "180M"
     assert memory_fraction(90, 100) == 0.9
     assert memory_fraction(90, UNLIMITED) is None

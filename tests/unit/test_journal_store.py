@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from nspawn_tui.journal import LogRecord, next_seq
 from nspawn_tui.journal_store import LogFilter, LogStore, SearchError, compile_search
@@ -97,3 +99,27 @@ def test_index_of_and_clear() -> None:
     assert store.index_of(records[2]) == 2
     store.clear()
     assert len(store) == 0 and store.index_of(records[2]) is None
+
+
+@given(
+    st.lists(
+        st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 50)), max_size=30), max_size=8
+    ),
+    st.integers(1, 60),
+    st.sampled_from([None, 3, 5]),
+)
+def test_batches_in_any_order_match_a_sorted_reference(
+    batches: list[list[tuple[str, int]]], scrollback: int, max_priority: int | None
+) -> None:
+    store = LogStore(scrollback=scrollback)
+    store.set_filter(LogFilter(max_priority=max_priority))
+    everything: list[LogRecord] = []
+    for batch in batches:
+        records = [rec(m, ts, priority=ts % 8) for m, ts in batch]
+        everything += records
+        store.add(records)
+    reference = sorted(everything, key=lambda r: (r.timestamp, r.seq))[-scrollback:]
+    assert list(store.records) == reference
+    assert list(store.visible) == [
+        r for r in reference if max_priority is None or (r.priority or 0) <= max_priority
+    ]

@@ -28,7 +28,7 @@ def test_running_row_cells() -> None:
         "Debian GNU/Linux 12 (bookworm)",
         "10.0.0.2",
         "12.3",
-        "300M / 1.0G",
+        "300M/1.0G",
         "12",
         "1h 01m",
     )

@@ -1,0 +1,142 @@
+"""End-to-end as a person would: the installed ``nspawn-tui`` in a 120x40 tmux
+terminal on the flat lab, read with ``tmux capture-pane``, driven with keys."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import labkit
+import pytest
+
+WIDTH, HEIGHT = 120, 40
+DEBIAN = "Debian GNU/Linux 12"
+#: a table row of a running container: name, state, OS, then a CPU figure
+ROW = r"^\W*{name}\s+running\s+Debian GNU/Linux 12.*?\s(\d+(?:\.\d)?)\s+\d"
+
+
+class Tmux:
+    """One tmux server of our own (``-L`` socket), killed on close."""
+
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+        self.session = "e2e"
+        # An explicit environment: a library loaded into pytest (GNU readline)
+        # may have put COLUMNS=80 LINES=24 into the C environment, which a
+        # subprocess would inherit and the app would believe over the pty.
+        self.env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
+
+    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=check,
+            env=self.env,
+        )
+
+    def start(self, argv: list[str], env: dict[str, str]) -> None:
+        # remain-on-exit keeps the pane after the program ends, so that the
+        # test can see that it ended and with which status.
+        self(
+            "new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y", str(HEIGHT),
+            *[f"-e{key}={value}" for key, value in env.items()],
+            "--", *argv,
+            ";", "set-option", "-t", self.session, "remain-on-exit", "on",
+        )  # fmt: skip
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", self.session).stdout
+
+    def keys(self, *keys: str, literal: bool = False) -> None:
+        self("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
+
+    def pane(self, fmt: str) -> str:
+        return self("display-message", "-p", "-t", self.session, fmt).stdout.strip()
+
+    def close(self) -> None:
+        self("kill-server", check=False)
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed (apt-get install tmux)")
+    terminal = Tmux(f"ntl-e2e-{os.getpid()}")
+    try:
+        yield terminal
+    finally:
+        terminal.close()
+
+
+def wait_screen(tmux: Tmux, probe: Callable[[str], object], *, timeout: float, what: str) -> str:
+    """Capture the pane until ``probe(screen)`` is truthy; the screen then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        screen = tmux.screen()
+        if probe(screen):
+            return screen
+        if time.monotonic() >= deadline:
+            size = tmux.pane("#{pane_width}x#{pane_height}")
+            raise AssertionError(
+                f"timed out after {timeout:g} s waiting for {what} (pane {size}):\n{screen}"
+            )
+        time.sleep(0.1)
+
+
+def cpu_on_screen(screen: str, name: str) -> float | None:
+    match = re.search(ROW.format(name=re.escape(name)), screen, re.MULTILINE)
+    return None if match is None else float(match.group(1))
+
+
+def test_dashboard_in_tmux_shows_lists_filters_and_quits(
+    flat_lab: labkit.FlatLab, tmux: Tmux
+) -> None:
+    exe = Path(sys.prefix) / "bin" / "nspawn-tui"
+    assert exe.exists(), f"{exe} is missing: install the project into the venv"
+    env = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
+    tmux.start([str(exe), "--bus", flat_lab.bus_address], env)
+
+    screen = wait_screen(
+        tmux,
+        lambda s: all(cpu_on_screen(s, name) is not None for name in ("ntl-alpha", "ntl-beta")),
+        timeout=20,
+        what="ntl-alpha and ntl-beta running with a CPU figure",
+    )
+    lines = screen.splitlines()
+    assert len(lines) == HEIGHT and max(len(line) for line in lines) <= WIDTH
+    header = next(line for line in lines if "running," in line)
+    assert re.search(r"\d+ running, \d+ stopped", header), header
+    assert "machined on" in header and "CPUs" in header, header
+    assert re.search(r"^\W*NAME\W*\s+STATE\s+OS\b.*CPU%.*MEMORY", screen, re.MULTILINE), screen
+    assert re.search(r"^\W*ntl-image\s+stopped\b", screen, re.MULTILINE), screen
+
+    tmux.keys("/")
+    wait_screen(tmux, lambda s: "filter by name" in s, timeout=5, what="the filter line")
+    tmux.keys("beta", literal=True)
+    screen = wait_screen(
+        tmux,
+        lambda s: "ntl-alpha" not in s and "ntl-image" not in s and cpu_on_screen(s, "ntl-beta"),
+        timeout=5,
+        what="only ntl-beta to be listed",
+    )
+    assert "(1 shown)" in screen, screen
+    tmux.keys("Enter")  # keep the filter, back to the table (q there quits)
+    wait_screen(tmux, lambda s: "filter by name" not in s, timeout=5, what="the table's focus")
+    tmux.keys("q")
+    # pane_dead turns 1 at the pty's end; the exit status is known once tmux reaped it
+    deadline = time.monotonic() + 10
+    while (ended := tmux.pane("#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}")) in (
+        "0::",
+        "1::",
+    ):
+        assert time.monotonic() < deadline, f"nspawn-tui did not quit on q:\n{tmux.screen()}"
+        time.sleep(0.1)
+    assert ended == "1:0:", f"dead:status:signal = {ended}\n{tmux.screen()}"
