@@ -34,6 +34,18 @@ async def _dashboard(pilot: Pilot[None]) -> None:
     await pilot.pause(0.3)
 
 
+async def _logs(pilot: Pilot[None]) -> None:
+    await _settle(pilot)
+    await pilot.press("down", "down", "down", "space", "down", "down", "space", "l")
+    await pilot.pause(1.5)
+
+
+async def _limits(pilot: Pilot[None]) -> None:
+    await _settle(pilot)
+    await pilot.press("end", "up", "e")  # web
+    await pilot.pause(0.5)
+
+
 async def render(name: str, steps: Steps, size: tuple[int, int] = (120, 40)) -> Path:
     host = DemoHost(seed=1, frozen=True)
     for _ in range(40):  # some history for the sparklines
@@ -49,7 +61,7 @@ async def render(name: str, steps: Steps, size: tuple[int, int] = (120, 40)) -> 
 
 
 async def main() -> None:
-    for name, steps in (("dashboard", _dashboard),):
+    for name, steps in (("dashboard", _dashboard), ("logs", _logs), ("limits", _limits)):
         print(await render(name, steps))
 
 

@@ -26,8 +26,9 @@ class Recorder:
         self.messages: list[tuple[str, str, str]] = []
         original = app.notify
 
-        def notify(message: str, *, title: str = "", severity: str = "information",
-                   **kw: Any) -> None:
+        def notify(
+            message: str, *, title: str = "", severity: str = "information", **kw: Any
+        ) -> None:
             self.messages.append((title, message, severity))
             original(message, title=title, severity=severity, **kw)  # type: ignore[arg-type]
 
@@ -104,8 +105,9 @@ async def test_several_selected_are_acted_on(demo_host: DemoHost) -> None:
         await pilot.press("space", "b")
         await until(
             pilot,
-            lambda: state(demo_host, "arch-template") == state(demo_host, "fedora-golden")
-            == "running",
+            lambda: (
+                state(demo_host, "arch-template") == state(demo_host, "fedora-golden") == "running"
+            ),
             "both booted",
         )
 
@@ -163,7 +165,9 @@ async def test_shell_attach_runs_and_dashboard_returns(
         assert screen.query_one(MachineTable).selected == {"web"}  # state kept
 
 
-async def test_edit_memory_limit_runtime(demo_host: DemoHost, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_edit_memory_limit_runtime(
+    demo_host: DemoHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = NspawnApp(demo_host, interval=0.2)
     rec = Recorder(app, monkeypatch)
     async with app.run_test(size=(120, 40)) as pilot:

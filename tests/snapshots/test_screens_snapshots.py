@@ -26,7 +26,7 @@ from nspawn_tui.screens.record import RecordScreen
 from nspawn_tui.screens.settings_editor import SettingsEditor
 from nspawn_tui.screens.shell_prompt import ShellPrompt
 
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 NAMES = ["web", "db", "mail"]
 EPOCH = 1_768_467_600.0  # 2026-01-15 09:00 UTC, the demo host's epoch
 
