@@ -8,13 +8,13 @@ PYTEST_ARGS ?=
 
 .PHONY: run test lint bench screenshots lab-deps clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml constraints.txt
 	@python3 -m venv $(VENV) 2>/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-venv python3-pip && python3 -m venv $(VENV); \
 	  else echo "python3 -m venv failed: install python3-venv (apt-get install python3-venv)"; exit 1; fi; }
 	$(PIP) install -q --upgrade pip
-	$(PIP) install -q -e '.[test,lint]'
+	$(PIP) install -q -c constraints.txt -e '.[test,lint]'
 	@touch $@
 
 run: $(VENV)/.installed

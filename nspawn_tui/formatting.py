@@ -54,8 +54,10 @@ def format_count(value: int | None) -> str:
 
 
 def format_memory(current: int | None, limit: int | None) -> str:
-    """ "180M / 1.0G", "180M" when unlimited, "n/a" when not accounted."""
+    """ "180M/1.0G", "180M" when unlimited, "n/a" when not accounted ("n/a/300M" with a limit)."""
     if current is None:
+        if limit is not None and not is_unlimited(limit):
+            return f"{UNAVAILABLE}/{format_bytes(limit)}"
         return UNAVAILABLE
     if limit is None or is_unlimited(limit):
         return format_bytes(current)

@@ -11,7 +11,7 @@ import asyncio
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from dbus_next import Message, MessageType
@@ -38,6 +38,7 @@ from nspawn_tui.host.machined_logs import MachinedLogs
 
 IMAGES_TTL: Final = 5.0  # seconds between ListImages calls
 ADDRESSES_TTL: Final = 10.0  # seconds between GetMachineAddresses calls per machine
+UNIT_LIMITS_TTL: Final = 5.0  # seconds between reads of a unit's MemoryMax/TasksMax
 
 
 @dataclass
@@ -95,6 +96,8 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         self._watch: asyncio.Task[None] | None = None
         self._init_actions()
         self._log_dirs: dict[str, str | None] = {}
+        self._unit_limits: dict[str, tuple[float, int | None, int | None]] = {}
+        self._image_paths: dict[tuple[str, int], str] = {}
 
     # ------------------------------------------------------------ connection
 
@@ -185,22 +188,40 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         if now - self._images_at < IMAGES_TTL:
             return list(self._images)
         (rows,) = await self._call("ListImages")
-        images = [
-            Image(
-                name=name,
-                image_type=kind,
-                read_only=bool(read_only),
-                path=str(path),
-                created=crtime / 1e6 if crtime else None,
-                modified=mtime / 1e6 if mtime else None,
-                usage_bytes=usage if usage and usage < 2**63 else None,
+        images = []
+        for name, kind, read_only, crtime, mtime, usage, object_path in rows:
+            if name.startswith("."):
+                continue
+            images.append(
+                Image(
+                    name=name,
+                    image_type=kind,
+                    read_only=bool(read_only),
+                    path=await self._image_path(name, str(object_path), mtime),
+                    created=crtime / 1e6 if crtime else None,
+                    modified=mtime / 1e6 if mtime else None,
+                    usage_bytes=usage if usage and usage < 2**63 else None,
+                )
             )
-            for name, kind, read_only, crtime, mtime, usage, path in rows
-            if not name.startswith(".")
-        ]
         self._images = sorted(images, key=lambda image: image.name)
         self._images_at = now
         return list(self._images)
+
+    async def _image_path(self, name: str, object_path: str, mtime: int) -> str:
+        """The image's file system path (ListImages gives only its D-Bus object)."""
+        key = (name, mtime)
+        if key not in self._image_paths:
+            bus = await self._connected_bus()
+            try:
+                value = await du.get_property(
+                    bus, du.MACHINE1, object_path, "org.freedesktop.machine1.Image", "Path"
+                )
+            except HostUnavailable:
+                raise
+            except HostError:
+                value = f"/var/lib/machines/{name}"  # the usual place; shown as a guess
+            self._image_paths[key] = str(value)
+        return self._image_paths[key]
 
     async def _machine_props(self, path: str) -> dict[str, Any]:
         bus = await self._connected_bus()
@@ -379,8 +400,49 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
                 error=f"{exc}; reconnecting…",
             )
         samples = await asyncio.to_thread(self._sweep, targets) if targets else {}
+        if self._has_systemd:
+            samples = await self._unit_limit_fallback(machines, samples)
         self._last_machines = tuple(machines)
         return Snapshot(machines=tuple(machines), samples=samples, stats=self._stats.read())
+
+    async def _unit_limit_fallback(
+        self, machines: list[Machine], samples: dict[str, Sample]
+    ) -> dict[str, Sample]:
+        """Limits the cgroup files do not show (e.g. a read-only v1 memory hierarchy)
+        are taken from the unit's properties, cached for a few seconds."""
+        now = time.monotonic()
+        for machine in machines:
+            sample = samples.get(machine.name)
+            if sample is None or not machine.unit:
+                continue
+            if sample.memory_max is not None and sample.tasks_max is not None:
+                continue
+            cached = self._unit_limits.get(machine.name)
+            if cached is None or now - cached[0] > UNIT_LIMITS_TTL:
+                try:
+                    memory_max, tasks_max = await self._read_unit_limits(machine.unit)
+                except HostUnavailable:
+                    raise
+                except HostError:
+                    memory_max = tasks_max = None
+                cached = (now, memory_max, tasks_max)
+                self._unit_limits[machine.name] = cached
+            samples[machine.name] = replace(
+                sample,
+                memory_max=sample.memory_max if sample.memory_max is not None else cached[1],
+                tasks_max=sample.tasks_max if sample.tasks_max is not None else cached[2],
+            )
+        return samples
+
+    async def _read_unit_limits(self, unit: str) -> tuple[int | None, int | None]:
+        bus = await self._connected_bus()
+        (path,) = await du.call(
+            bus, du.SYSTEMD1, du.SYSTEMD1_PATH, du.SYSTEMD1_MANAGER, "GetUnit", "s", [unit]
+        )
+        iface = "org.freedesktop.systemd1." + ("Scope" if unit.endswith(".scope") else "Service")
+        memory_max = await du.get_property(bus, du.SYSTEMD1, path, iface, "MemoryMax")
+        tasks_max = await du.get_property(bus, du.SYSTEMD1, path, iface, "TasksMax")
+        return int(memory_max), int(tasks_max)
 
     async def machine_details(self, name: str) -> MachineDetails:
         machines = {m.name: m for m in await self.list_machines()}

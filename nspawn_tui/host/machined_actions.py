@@ -19,7 +19,7 @@ from dbus_next import Message, MessageType, Variant
 from dbus_next.aio import MessageBus
 
 from nspawn_tui.host import dbus_util as du
-from nspawn_tui.host.base import HostError, HostUnavailable, SettingsText
+from nspawn_tui.host.base import HostError, HostUnavailable, Image, SettingsText
 
 SIGRTMIN_4: Final = int(signal.SIGRTMIN) + 4
 JOB_TIMEOUT: Final = 60.0
@@ -36,8 +36,12 @@ class MachinedActions:
     _jobs: dict[str, asyncio.Future[str]]
     _finished_jobs: dict[str, str]
     _subscribed: MessageBus | None
+    _unit_limits: dict[str, tuple[float, int | None, int | None]]
 
     async def _connected_bus(self) -> MessageBus:
+        raise NotImplementedError
+
+    async def list_images(self) -> list[Image]:
         raise NotImplementedError
 
     async def _call(
@@ -161,6 +165,7 @@ class MachinedActions:
         await self._manager(
             bus, "SetUnitProperties", "sba(sv)", [unit_of(name), runtime, props], what
         )
+        self._unit_limits.pop(name, None)  # the table shows the new limit at once
 
     async def unit_properties(self, name: str) -> dict[str, Any]:
         """The container unit's Service properties (for the limits editor)."""
@@ -183,10 +188,9 @@ class MachinedActions:
         from nspawn_tui import nspawn_file
 
         image_path: Path | None = None
-        (rows,) = await self._call("ListImages")
-        for image_name, _kind, _ro, _crtime, _mtime, _usage, path in rows:
-            if image_name == name:
-                image_path = Path(path)
+        for image in await self.list_images():
+            if image.name == name:
+                image_path = Path(image.path)
         found = nspawn_file.find_settings(name, image_path)
         if found is not None:
             return found, True

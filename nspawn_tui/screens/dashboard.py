@@ -6,7 +6,7 @@ import asyncio
 from collections import deque
 from dataclasses import dataclass, replace
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
@@ -226,7 +226,36 @@ class DashboardScreen(ActionsMixin):
     def action_filter(self) -> None:
         box = self.query_one("#filter", Input)
         box.display = True
-        box.focus()
+        # At once, not deferred like focus(): keys typed right after "/" (one
+        # burst over SSH) must reach the filter, not the action bindings.
+        self.set_focus(box)
+
+    def on_key(self, event: events.Key) -> None:
+        """Open the filter on "/" at once, and give it the keys typed right after.
+
+        Keys arrive in bursts over SSH ("/db" in one read) and are all queued
+        before the "/" binding would run: without this, "d" and "b" would
+        toggle the detail panel and boot a machine instead of filtering.
+        """
+        box = self.query_one("#filter", Input)
+        filtering = self.focused is box  # set at once; box.has_focus follows later
+        if event.key == "slash" and not filtering:
+            event.stop()
+            event.prevent_default()
+            self.action_filter()
+        elif filtering and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.insert_text_at_cursor(event.character)
+        elif filtering and event.key == "backspace":
+            event.stop()
+            event.prevent_default()
+            box.action_delete_left()
+        elif filtering and event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            box.display = bool(box.value)
+            self.set_focus(self.query_one(MachineTable))
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:

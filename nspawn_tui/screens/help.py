@@ -18,10 +18,18 @@ HELP_KEYS: tuple[tuple[str, str, bool], ...] = (
     ("+ / -", "refresh faster / slower", True),
     ("d", "show or hide the detail panel", True),
     ("space", "select several machines (logs and actions then apply to all of them)", True),
-    ("l", "journal of the machine(s), merged; in it: p priority, / search, n/N, u unit, "
-     "b boot, w export, Enter full record, End/F follow", True),
-    ("s / S / L", "root shell / shell as user with a command / login prompt; "
-     "^] three times within 1s returns", True),
+    (
+        "l",
+        "journal of the machine(s), merged; in it: p priority, / search, n/N, u unit, "
+        "b boot, w export, Enter full record, End/F follow",
+        True,
+    ),
+    (
+        "s / S / L",
+        "root shell / shell as user with a command / login prompt; "
+        "^] three times within 1s returns",
+        True,
+    ),
     ("b", "boot (start systemd-nspawn@NAME.service)", True),
     ("p / r", "power off (asks) / reboot", True),
     ("t / k", "terminate (asks) / kill with a chosen signal (asks)", True),

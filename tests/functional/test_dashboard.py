@@ -172,3 +172,20 @@ async def test_detail_panel_hidden_costs_nothing(demo_app: NspawnApp) -> None:
         assert panel._last_text == before  # not updated while hidden
         await pilot.press("d")
         assert panel.display and panel._last_text != before
+
+
+async def test_keys_in_one_burst_after_slash_filter_not_act(demo_app: NspawnApp) -> None:
+    """Over SSH "/db" arrives in one read: "d" and "b" must not toggle or boot."""
+    from textual import events
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        for character, key in (("/", "slash"), ("d", "d"), ("b", "b"), ("x", "x")):
+            demo_app.post_message(events.Key(key, character))
+        demo_app.post_message(events.Key("backspace", None))
+        await pilot.pause(0.3)
+        table = screen.query_one(MachineTable)
+        assert table.name_filter == "db"
+        assert set(table.visible_names) == {"db"}
+        assert screen.query_one(DetailPanel).display  # "d" did not hide it
+        assert not screen._pending  # "b" booted nothing

@@ -16,15 +16,14 @@ import labkit
 import pytest
 
 WIDTH, HEIGHT = 120, 40
-DEBIAN = "Debian GNU/Linux 12"
 #: a table row of a running container: name, state, OS, then a CPU figure
 ROW = r"^\W*{name}\s+running\s+Debian GNU/Linux 12.*?\s(\d+(?:\.\d)?)\s+\d"
 
 
 class Tmux:
-    """One tmux server of our own (``-L`` socket), killed on close."""
+    """One tmux server of our own (``-S`` socket), killed on close."""
 
-    def __init__(self, socket: str) -> None:
+    def __init__(self, socket: Path) -> None:
         self.socket = socket
         self.session = "e2e"
         # An explicit environment: a library loaded into pytest (GNU readline)
@@ -34,7 +33,7 @@ class Tmux:
 
     def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            ["tmux", "-L", self.socket, "-f", "/dev/null", *args],
+            ["tmux", "-S", str(self.socket), "-f", "/dev/null", *args],
             capture_output=True,
             text=True,
             timeout=10,
@@ -63,13 +62,14 @@ class Tmux:
 
     def close(self) -> None:
         self("kill-server", check=False)
+        self.socket.unlink(missing_ok=True)
 
 
 @pytest.fixture
-def tmux() -> Iterator[Tmux]:
+def tmux(tmp_path: Path) -> Iterator[Tmux]:
     if shutil.which("tmux") is None:
         pytest.skip("tmux is not installed (apt-get install tmux)")
-    terminal = Tmux(f"ntl-e2e-{os.getpid()}")
+    terminal = Tmux(tmp_path / "tmux.sock")
     try:
         yield terminal
     finally:

@@ -92,12 +92,19 @@ async def test_logs_of_a_stopped_container_from_its_image(flat_lab: labkit.FlatL
                 if records is not None:
                     found.extend(records)
                 else:
-                    states.append(getattr(event, "state", ""))
-                if any(r.message == tag for r in found) and "stopped" in states:
+                    states.append(f"{getattr(event, 'state', '')}: {getattr(event, 'message', '')}")
+                if any(r.message == tag for r in found) and any(
+                    s.startswith("stopped") for s in states
+                ):
                     return
 
-        await asyncio.wait_for(consume(), 20)
-        await stream.aclose()  # type: ignore[attr-defined]
+        try:
+            await asyncio.wait_for(consume(), 20)
+        finally:
+            await stream.aclose()  # type: ignore[attr-defined]
+            journal = flat_lab.containers.get(EXTRA)
+            print("states:", states, "records:", len(found), "root:", journal)
+            print([r.message for r in found][-5:])
         assert any(r.message == tag and r.machine == EXTRA for r in found)
     finally:
         await host.close()

@@ -35,7 +35,8 @@ def test_format_bytes(value: int | None, text: str) -> None:
 
 def test_unavailable_is_never_zero() -> None:
     assert format_percent(None) == "n/a"
-    assert format_memory(None, 100) == "n/a"
+    assert format_memory(None, None) == "n/a"
+    assert format_memory(None, 300 * 1024**2) == "n/a/300M"  # limit known from the unit
     assert format_count(None) == "n/a"
 
 
