@@ -102,6 +102,7 @@ class _DirState:
     verified_at: float
     fds: dict[str, int] = field(default_factory=dict)
     missing: dict[str, float] = field(default_factory=dict)  # file -> re-check time
+    slow: dict[str, tuple[float, object]] = field(default_factory=dict)  # file -> (read at, value)
 
 
 class CgroupReader:
@@ -120,6 +121,11 @@ class CgroupReader:
     * At most *max_fds* descriptors are kept (default: half the soft
       RLIMIT_NOFILE); beyond that files are opened, read and closed each time.
 
+    * Files that change only when someone changes a limit (``memory.max``,
+      ``pids.max``, ... and the peak/OOM counters) are read every
+      *slow_interval* seconds, not at every sweep; :meth:`refresh_limits`
+      makes the next read fetch them again (after a limit was set).
+
     Call :meth:`forget` for a cgroup no longer watched and :meth:`close` at the end.
     """
 
@@ -130,11 +136,13 @@ class CgroupReader:
         verify_interval: float = 10.0,
         max_fds: int | None = None,
         clock: Callable[[], float] = time.monotonic,
+        slow_interval: float = 5.0,
     ) -> None:
         if max_fds is None:
             soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
             max_fds = 4096 if soft == resource.RLIM_INFINITY else max(soft // 2, 16)
         self._recheck_missing = recheck_missing
+        self._slow_interval = slow_interval
         self._verify_interval = verify_interval
         self._max_fds = max_fds
         self._clock = clock
@@ -158,20 +166,20 @@ class CgroupReader:
         mem_current = mem_max = mem_high = mem_peak = oom = None
         if (mem := v1.get("memory")) is not None:
             mem_current = self._get(mem, "memory.usage_in_bytes", parse_counter)
-            mem_max = self._get(mem, "memory.limit_in_bytes", parse_limit)
-            mem_peak = self._get(mem, "memory.max_usage_in_bytes", parse_counter)
-            oom = self._get(mem, "memory.oom_control", _oom_kill)
+            mem_max = self._get_slow(mem, "memory.limit_in_bytes", parse_limit)
+            mem_peak = self._get_slow(mem, "memory.max_usage_in_bytes", parse_counter)
+            oom = self._get_slow(mem, "memory.oom_control", _oom_kill)
         elif unified is not None:
             mem_current = self._get(unified, "memory.current", parse_counter)
-            mem_max = self._get(unified, "memory.max", parse_limit)
-            mem_high = self._get(unified, "memory.high", parse_limit)
-            mem_peak = self._get(unified, "memory.peak", parse_counter)
-            oom = self._get(unified, "memory.events", _oom_kill)
+            mem_max = self._get_slow(unified, "memory.max", parse_limit)
+            mem_high = self._get_slow(unified, "memory.high", parse_limit)
+            mem_peak = self._get_slow(unified, "memory.peak", parse_counter)
+            oom = self._get_slow(unified, "memory.events", _oom_kill)
         pids = v1.get("pids", unified)
         tasks = tasks_max = None
         if pids is not None:
             tasks = self._get(pids, "pids.current", parse_counter)
-            tasks_max = self._get(pids, "pids.max", parse_limit)
+            tasks_max = self._get_slow(pids, "pids.max", parse_limit)
         io: tuple[int, int] | None = None
         if (blkio := v1.get("blkio")) is not None:
             # the recursive file counts the container's sub-cgroups too
@@ -200,6 +208,13 @@ class CgroupReader:
         for directory in paths.directories():
             self._drop(directory)
 
+    def refresh_limits(self, paths: CgroupPaths) -> None:
+        """Read this cgroup's slowly changing files again at the next :meth:`read`."""
+        for directory in paths.directories():
+            state = self._dirs.get(directory)
+            if state is not None:
+                state.slow.clear()
+
     def close(self) -> None:
         for directory in list(self._dirs):
             self._drop(directory)
@@ -225,6 +240,19 @@ class CgroupReader:
             return parse(data.decode("ascii"))
         except ValueError:  # malformed content (UnicodeDecodeError included)
             return None
+
+    def _get_slow(self, directory: str, name: str, parse: Callable[[str], T]) -> T | None:
+        """:meth:`_get` for a file read every *slow_interval* seconds only."""
+        state = self._dirs.get(directory)
+        if state is not None:
+            cached = state.slow.get(name)
+            if cached is not None and self._now - cached[0] < self._slow_interval:
+                return cached[1]  # type: ignore[return-value]  # stored by this method
+        value = self._get(directory, name, parse)
+        state = self._dirs.get(directory)  # (re)created by the read when present
+        if state is not None:
+            state.slow[name] = (self._now, value)
+        return value
 
     def _drop(self, directory: str) -> None:
         state = self._dirs.pop(directory, None)

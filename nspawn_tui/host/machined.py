@@ -434,6 +434,13 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
             )
         return samples
 
+    def _limits_changed(self, name: str) -> None:
+        """Limits of ``name`` were set: read them again at the next poll."""
+        self._unit_limits.pop(name, None)
+        known = self._known.get(name)
+        if known is not None and known.paths is not None:
+            self._reader.refresh_limits(known.paths)
+
     async def _read_unit_limits(self, unit: str) -> tuple[int | None, int | None]:
         bus = await self._connected_bus()
         (path,) = await du.call(

@@ -36,12 +36,14 @@ class MachinedActions:
     _jobs: dict[str, asyncio.Future[str]]
     _finished_jobs: dict[str, str]
     _subscribed: MessageBus | None
-    _unit_limits: dict[str, tuple[float, int | None, int | None]]
 
     async def _connected_bus(self) -> MessageBus:
         raise NotImplementedError
 
     async def list_images(self) -> list[Image]:
+        raise NotImplementedError
+
+    def _limits_changed(self, name: str) -> None:
         raise NotImplementedError
 
     async def _call(
@@ -165,7 +167,7 @@ class MachinedActions:
         await self._manager(
             bus, "SetUnitProperties", "sba(sv)", [unit_of(name), runtime, props], what
         )
-        self._unit_limits.pop(name, None)  # the table shows the new limit at once
+        self._limits_changed(name)  # the table shows the new limit at the next refresh
 
     async def unit_properties(self, name: str) -> dict[str, Any]:
         """The container unit's Service properties (for the limits editor)."""

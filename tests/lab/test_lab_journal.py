@@ -140,3 +140,46 @@ async def test_flood_beyond_journald_rate_limit_arrives_whole(flat_lab: labkit.F
         assert numbers == list(range(numbers[0], count + 1))
         assert len(numbers) >= min(count, view.store.scrollback) - 100
         await pilot.press("q")
+
+
+async def test_a_machine_that_boots_later_joins_and_its_stop_is_marked(
+    flat_lab: labkit.FlatLab,
+) -> None:
+    late = "ntl-late"
+    flat_lab.add_image(late)
+    host = MachinedHost(flat_lab.bus_address, read_only=True)
+    await host.connect()
+    found: list[LogRecord] = []
+    states: list[str] = []
+    stream = host.follow_logs(["ntl-alpha", late], LogOptions(lines=5))
+
+    async def consume() -> None:
+        async for event in stream:
+            records = getattr(event, "records", None)
+            if records is not None:
+                found.extend(records)
+            else:
+                states.append(f"{event.machine}:{getattr(event, 'state', '')}")
+
+    task = asyncio.create_task(consume())
+    tag = f"ntl-late-{time.time_ns()}"
+    try:
+        await _wait(lambda: any(r.machine == "ntl-alpha" for r in found), 15, "alpha's backlog")
+        await asyncio.to_thread(flat_lab.boot, late)
+        result = flat_lab.exec(late, ["logger", "-t", "ntltest", tag])
+        assert result.returncode == 0, result.stderr
+        await _wait(
+            lambda: any(r.message == tag and r.machine == late for r in found), 10, "late line"
+        )
+        marks_before = states.count(f"{late}:stopped")
+        await asyncio.to_thread(flat_lab.stop, late)
+        await _wait(
+            lambda: states.count(f"{late}:stopped") > marks_before, 10, "the stop to be marked"
+        )
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await stream.aclose()  # type: ignore[attr-defined]
+        await host.close()
+        if late in flat_lab.containers:
+            flat_lab.stop(late)

@@ -350,3 +350,23 @@ def test_reader_fast_paths_agree_with_the_parsers(tmp_path: Path) -> None:
     assert reading.memory_peak is None
     assert reading.tasks_current == 7
     assert reading.tasks_max == 100
+
+
+def test_limits_read_every_few_seconds_or_after_refresh(
+    v2: tuple[CgroupLayout, Path], reader: CgroupReader, clock: FakeClock
+) -> None:
+    """Limit files change only when someone sets a limit: not re-read at every sweep."""
+    layout, directory = v2
+    paths = paths_for(layout, UNIT)
+    first = reader.read(paths)
+    (directory / "memory.max").write_text("314572800\n")
+    (directory / "memory.current").write_text("4096\n")
+    clock.now += 1
+    second = reader.read(paths)
+    assert second.memory_current == 4096  # fast files: every read
+    assert second.memory_max == first.memory_max  # slow file: cached
+    reader.refresh_limits(paths)  # e.g. after SetUnitProperties
+    assert reader.read(paths).memory_max == 314572800
+    (directory / "memory.max").write_text("max\n")
+    clock.now += 5
+    assert reader.read(paths).memory_max == UNLIMITED
