@@ -1,7 +1,7 @@
 """Lifecycle actions of MachinedHost on the nested lab (real systemd manager).
 
 The assertions run *inside* the outer container, where the outer's systemd,
-machined and PIDs are the real thing: ``inner_actions/test_inner_lifecycle.py``
+machined and PIDs are the real thing: ``inner_actions/inner_lifecycle.py``
 boots the stopped inner image with ``start()`` and powers it off, reboots it,
 kills it with SIGKILL, terminates it, enables and disables it (unit file state
 and the ``machines.target.wants`` symlink), and checks that a boot of a name
@@ -22,7 +22,7 @@ INNER_ENV = {"NTL_INNER_RUNNING": INNER_RUNNING, "NTL_INNER_STOPPED": INNER_STOP
 
 
 def test_lifecycle_actions_inside_the_outer(nested_lab: labkit.NestedLab) -> None:
-    result = run_pytest_inside(nested_lab, ["test_inner_lifecycle.py"], env=INNER_ENV)
+    result = run_pytest_inside(nested_lab, ["inner_lifecycle.py"], env=INNER_ENV)
     assert passed_count(result) >= 7
     # the session's inner containers are as the other tests expect them
     assert nested_lab.inner_state(INNER_STOPPED) is None

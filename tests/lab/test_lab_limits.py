@@ -2,19 +2,19 @@
 
 Run *inside* the outer container (``inner_actions/``):
 
-- ``test_inner_limits.py``: MachinedHost.set_limits on the running inner
+- ``inner_limits.py``: MachinedHost.set_limits on the running inner
   container: MemoryMax=300M and CPUQuota=20% at runtime, read back with
   ``systemctl show`` (314572800, 200ms) and ``unit_limits()`` (300M, 20%);
   persistent values land in systemd's drop-in under
   ``/etc/systemd/system.control/systemd-nspawn@NAME.service.d/`` and survive
   a daemon-reload; reset to ``infinity``; a bad value ("12X", or one bad
   field among good ones) is refused before any D-Bus call and nothing changes.
-- ``test_inner_limits_app.py``: the real app under Pilot: ``e`` on the inner
+- ``inner_limits_app.py``: the real app under Pilot: ``e`` on the inner
   container, MemoryMax=300M, Enter (runtime); systemd agrees, the equivalent
   ``systemctl set-property --runtime`` command is shown, and the editor shows
   300M when opened again.
 
-- ``test_inner_cpu_quota.py``: the quota is *enforced*: a CPU burner in a
+- ``inner_cpu_quota.py``: the quota is *enforced*: a CPU burner in a
   container gets about 20 % of one CPU with CPUQuota=20%, and much more once
   the quota is reset. On these VMs nspawn mounts the outer's cgroup v1
   hierarchies read-only and cgroup2 has no controllers, so out of the box the
@@ -48,7 +48,7 @@ def memory_max(nested_lab: labkit.NestedLab) -> str:
 
 
 def test_limits_through_the_host_inside_the_outer(nested_lab: labkit.NestedLab) -> None:
-    result = run_pytest_inside(nested_lab, ["test_inner_limits.py"], env=INNER_ENV)
+    result = run_pytest_inside(nested_lab, ["inner_limits.py"], env=INNER_ENV)
     assert passed_count(result) >= 5
     # left without limits and without persistent drop-ins
     assert memory_max(nested_lab) == "infinity"
@@ -57,13 +57,13 @@ def test_limits_through_the_host_inside_the_outer(nested_lab: labkit.NestedLab) 
 
 
 def test_limits_editor_of_the_app_inside_the_outer(nested_lab: labkit.NestedLab) -> None:
-    result = run_pytest_inside(nested_lab, ["test_inner_limits_app.py"], env=INNER_ENV)
+    result = run_pytest_inside(nested_lab, ["inner_limits_app.py"], env=INNER_ENV)
     assert passed_count(result) == 1
     assert memory_max(nested_lab) == "infinity"
 
 
 def test_cpu_quota_is_enforced_inside_the_outer(nested_lab: labkit.NestedLab) -> None:
-    result = run_pytest_inside(nested_lab, ["test_inner_cpu_quota.py"], env=INNER_ENV)
+    result = run_pytest_inside(nested_lab, ["inner_cpu_quota.py"], env=INNER_ENV)
     assert passed_count(result) == 1
     # undone: the outer's cpu hierarchy is read-only again, the inner image stopped
     mountinfo = nested_lab.run(["cat", "/proc/self/mountinfo"]).stdout
