@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widget import Widget
-from textual.widgets import Label, Sparkline, Static
+from textual.widgets import Sparkline
 
 from nspawn_tui.formatting import (
     format_bytes,
@@ -18,6 +18,31 @@ from nspawn_tui.formatting import (
     format_rate,
 )
 from nspawn_tui.host.base import Machine, MachineDetails, Sample
+
+
+class _Text(Widget):
+    """Text that changes every second without a layout pass.
+
+    ``Static.update`` asks for a layout of the whole screen each time; here a
+    change of text only repaints, and only a change in the number of lines
+    asks for a layout.
+    """
+
+    DEFAULT_CSS = "_Text { height: auto; }"
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.text = ""
+
+    def set_text(self, text: str) -> None:
+        if text == self.text:
+            return
+        relayout = text.count("\n") != self.text.count("\n")
+        self.text = text
+        self.refresh(layout=relayout)
+
+    def render(self) -> Text:
+        return Text(self.text)
 
 
 class DetailPanel(Widget):
@@ -38,11 +63,11 @@ class DetailPanel(Widget):
 
     def compose(self) -> ComposeResult:
         with Horizontal():
-            yield Static("", id="detail-props")
+            yield _Text(id="detail-props")
             with Vertical(id="detail-graphs"):
-                yield Label("CPU", id="cpu-title", classes="graph-title")
+                yield _Text(id="cpu-title", classes="graph-title")
                 yield Sparkline([], id="cpu-graph")
-                yield Label("Memory", id="mem-title", classes="graph-title")
+                yield _Text(id="mem-title", classes="graph-title")
                 yield Sparkline([], id="mem-graph")
 
     def show(
@@ -58,15 +83,15 @@ class DetailPanel(Widget):
         text = self._props_text(machine, sample, details, now)
         if text != self._last_text:
             self._last_text = text
-            self.query_one("#detail-props", Static).update(Text(text))
+            self.query_one("#detail-props", _Text).set_text(text)
         span = format_duration(history_seconds)
         cpu_now = format_percent(sample.cpu_percent) if sample else "n/a"
         mem_now = format_bytes(sample.memory_current) if sample else "n/a"
         titles = (f"CPU % of one core, last {span}: {cpu_now}", f"Memory, last {span}: {mem_now}")
         if titles != self._last_titles:
             self._last_titles = titles
-            self.query_one("#cpu-title", Label).update(titles[0])
-            self.query_one("#mem-title", Label).update(titles[1])
+            self.query_one("#cpu-title", _Text).set_text(titles[0])
+            self.query_one("#mem-title", _Text).set_text(titles[1])
         self.query_one("#cpu-graph", Sparkline).data = list(cpu_history)
         self.query_one("#mem-graph", Sparkline).data = list(mem_history)
 
