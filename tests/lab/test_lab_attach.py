@@ -214,7 +214,13 @@ def test_shell_from_the_dashboard_in_tmux(flat_lab: labkit.FlatLab, tmux: Tmux) 
     assert "running" in next(line for line in after.splitlines() if line.startswith(ALPHA))
 
     tmux("send-keys", "-t", "lab", "q")
-    tmux.wait(lambda s: ALPHA not in s or "Pane is dead" in s, "the app to quit")
+    # The app leaves the alternate screen: the dashboard is gone and what the
+    # shell printed on the normal screen shows again (tmux may mark the pane
+    # dead only later, so the dashboard's absence is what counts).
+    tmux.wait(
+        lambda s: "Pane is dead" in s or not any(ln.startswith("NAME") for ln in s.splitlines()),
+        "the app to quit",
+    )
 
 
 def test_shell_command_line(flat_lab: labkit.FlatLab) -> None:
