@@ -109,18 +109,17 @@ def translate_error(exc: DBusError, what: str, path: str = "") -> HostError:
     return HostError(f"{what}: {text}")
 
 
-async def call(
+async def _exchange(
     bus: MessageBus,
     destination: str,
     path: str,
     interface: str,
     member: str,
-    signature: str = "",
-    body: list[Any] | None = None,
-    *,
-    what: str | None = None,
-) -> list[Any]:
-    """One method call; returns the reply body or raises a translated HostError."""
+    signature: str,
+    body: list[Any] | None,
+    what: str | None,
+) -> Message:
+    """Send one method call; the reply, or a translated HostError (fds closed)."""
     if not bus.connected:
         raise HostUnavailable("the connection to the system bus was lost")
     msg = Message(
@@ -138,9 +137,27 @@ async def call(
     if reply is None:
         raise HostUnavailable(f"{member}: no reply")
     if reply.message_type == MessageType.ERROR:
+        for fd in reply.unix_fds or []:
+            os.close(fd)
         text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
         error = DBusError(reply.error_name or "unknown", text, reply)
         raise translate_error(error, what or member, path)
+    return reply
+
+
+async def call(
+    bus: MessageBus,
+    destination: str,
+    path: str,
+    interface: str,
+    member: str,
+    signature: str = "",
+    body: list[Any] | None = None,
+    *,
+    what: str | None = None,
+) -> list[Any]:
+    """One method call; returns the reply body or raises a translated HostError."""
+    reply = await _exchange(bus, destination, path, interface, member, signature, body, what)
     return list(reply.body)
 
 
@@ -180,27 +197,5 @@ async def call_with_fds(
     dbus-next leaves 'h' values in a low-level reply as indexes into
     ``unix_fds``; the caller owns (and must close) every descriptor returned.
     """
-    if not bus.connected:
-        raise HostUnavailable("the connection to the system bus was lost")
-    msg = Message(
-        destination=destination,
-        path=path,
-        interface=interface,
-        member=member,
-        signature=signature,
-        body=body or [],
-    )
-    try:
-        reply = await bus.call(msg)
-    except (EOFError, OSError) as exc:
-        raise HostUnavailable(f"the connection to the system bus was lost ({exc})") from None
-    if reply is None:
-        raise HostUnavailable(f"{member}: no reply")
-    fds = list(reply.unix_fds or [])
-    if reply.message_type == MessageType.ERROR:
-        for fd in fds:
-            os.close(fd)
-        text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
-        error = DBusError(reply.error_name or "unknown", text, reply)
-        raise translate_error(error, what or member, path)
-    return list(reply.body), fds
+    reply = await _exchange(bus, destination, path, interface, member, signature, body, what)
+    return list(reply.body), list(reply.unix_fds or [])
