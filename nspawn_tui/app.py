@@ -10,6 +10,7 @@ from textual.binding import Binding
 
 from nspawn_tui.attach import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.host.base import Host
+from nspawn_tui.journal_store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
 from nspawn_tui.screens.help import HelpScreen
 
@@ -56,8 +57,10 @@ class NspawnApp(App[None]):
         attach_runner: AttachRunner = run_attached,
         notice: str | None = None,
         logs: list[str] | None = None,
+        scrollback: int = DEFAULT_SCROLLBACK,
     ) -> None:
         super().__init__()
+        self.scrollback = scrollback
         self.notice = notice
         self.logs = logs
         self.host = host
@@ -66,7 +69,8 @@ class NspawnApp(App[None]):
 
     async def on_mount(self) -> None:
         if self.logs:  # `nspawn-tui logs NAME...`: the journal view alone
-            await self.push_screen(logs_screen(self.host, self.logs), lambda _: self.exit())
+            screen = logs_screen(self.host, self.logs, self.scrollback)
+            await self.push_screen(screen, lambda _: self.exit())
         else:
             await self.push_screen(DashboardScreen(self.host, self.interval))
         if self.notice:

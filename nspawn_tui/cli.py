@@ -22,6 +22,16 @@ from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
 EXIT_UNAVAILABLE = 2
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def _common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     def default(value: Any) -> Any:
         return argparse.SUPPRESS if suppress else value
@@ -59,6 +69,13 @@ def _common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         action="store_true",
         default=default(False),
         help="refuse every action that changes the host",
+    )
+    group.add_argument(
+        "--scrollback",
+        type=_positive_int,
+        default=default(10_000),
+        metavar="N",
+        help="lines kept per journal view (memory is bounded by it; default 10000)",
     )
     group.add_argument(
         "--or-demo",
@@ -216,7 +233,14 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from nspawn_tui.app import NspawnApp
 
     logs = args.names if args.command == "logs" else None
-    NspawnApp(make_host(args), interval=args.interval, notice=notice, logs=logs).run()
+    app = NspawnApp(
+        make_host(args),
+        interval=args.interval,
+        notice=notice,
+        logs=logs,
+        scrollback=args.scrollback,
+    )
+    app.run()
     return 0
 
 

@@ -18,6 +18,7 @@ from nspawn_tui.host.base import (
     MachineDetails,
     Snapshot,
 )
+from nspawn_tui.journal_store import DEFAULT_SCROLLBACK
 from nspawn_tui.rowmodel import COLUMN_KEYS, build_rows
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Pending
 from nspawn_tui.screens.logs import LogsScreen
@@ -34,10 +35,13 @@ INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 RESERVED_ACTIONS: frozenset[str] = frozenset()
 
 
-def logs_screen(host: Host, names: list[str]) -> LogsScreen:
+def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBACK) -> LogsScreen:
     """The merged journal view of ``names`` on ``host``."""
     return LogsScreen(
-        lambda options: host.follow_logs(names, options), names, fetch_record=host.log_record
+        lambda options: host.follow_logs(names, options),
+        names,
+        fetch_record=host.log_record,
+        scrollback=scrollback,
     )
 
 
@@ -316,7 +320,8 @@ class DashboardScreen(ActionsMixin):
     def action_logs(self) -> None:
         names = self.query_one(MachineTable).targets()
         if names:
-            self.app.push_screen(logs_screen(self.host, names))
+            scrollback = getattr(self.app, "scrollback", DEFAULT_SCROLLBACK)
+            self.app.push_screen(logs_screen(self.host, names, scrollback))
 
     def action_select(self) -> None:
         self.query_one(MachineTable).toggle_selected()

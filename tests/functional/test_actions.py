@@ -219,3 +219,16 @@ async def test_logs_app_mode_exits_on_escape(demo_host: DemoHost) -> None:
         await pilot.press("q")
         await pilot.pause(0.2)
     assert app.return_code == 0
+
+
+async def test_scrollback_setting_bounds_the_log_view(demo_host: DemoHost) -> None:
+    from nspawn_tui.screens.logs import LogsScreen
+    from nspawn_tui.widgets.log_view import LogView
+
+    app = NspawnApp(demo_host, logs=["web", "db"], scrollback=50)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, LogsScreen), "log view")
+        view = app.screen.query_one(LogView)
+        await until(pilot, lambda: len(view.store.records) == 50, "a full scrollback")
+        await pilot.pause(0.5)
+        assert len(view.store.records) == 50  # more lines arrived; still 50 kept
