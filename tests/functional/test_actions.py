@@ -232,3 +232,26 @@ async def test_scrollback_setting_bounds_the_log_view(demo_host: DemoHost) -> No
         await until(pilot, lambda: len(view.store.records) == 50, "a full scrollback")
         await pilot.pause(0.5)
         assert len(view.store.records) == 50  # more lines arrived; still 50 kept
+
+
+async def test_every_key_on_every_kind_of_machine_never_crashes(
+    demo_host: DemoHost, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Running, stopped image and VM rows; every action key; modals dismissed."""
+    app = NspawnApp(demo_host, interval=0.2, attach_runner=lambda a, fd, login: RelayResult(
+        "escaped", "escaped"))  # fmt: skip
+    rec = Recorder(app, monkeypatch)
+    keys = ["l", "s", "S", "L", "b", "p", "r", "t", "k", "a", "A", "e", "N", "c", "d", "o", "?"]
+    async with app.run_test(size=(100, 30)) as pilot:
+        for name in ("fedora-vm", "debian-base", "dns"):
+            screen = await ready(pilot, name)
+            for key in keys:
+                assert isinstance(app.screen, DashboardScreen), f"{key} on {name}"
+                screen.query_one(MachineTable).move_cursor_to_name(name)
+                await pilot.press(key)
+                await pilot.pause(0.05)
+                while not isinstance(app.screen, DashboardScreen):
+                    await pilot.press("escape")
+                    await pilot.pause(0.05)
+        assert app.is_running
+    assert not any("Traceback" in message for _, message, _ in rec.messages)
