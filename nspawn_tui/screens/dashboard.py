@@ -11,6 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
+from nspawn_tui.history import completed_bins
 from nspawn_tui.host.base import (
     EventKind,
     Host,
@@ -27,6 +28,7 @@ from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
 
 HISTORY_SECONDS = 300.0
+HISTORY_BINS = 60  # of 5 s each
 MIN_INTERVAL = 0.25
 MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
@@ -191,13 +193,19 @@ class DashboardScreen(ActionsMixin):
         machine = next((m for m in self.snapshot.machines if m.name == name), None)
         sample = self.snapshot.samples.get(name) if name else None
         points = self._history.get(name, deque()) if name else deque()
+        now = points[-1].t if points else 0.0
         details = self._details if self._details and name == self._details.machine.name else None
         panel.show(
             machine,
             sample,
             details,
-            [p.cpu or 0.0 for p in points],
-            [float(p.mem or 0) for p in points],
+            # 5-second bins: the graphs move once per bin, not every second
+            completed_bins(((p.t, p.cpu) for p in points), now, count=HISTORY_BINS),
+            completed_bins(
+                ((p.t, None if p.mem is None else float(p.mem)) for p in points),
+                now,
+                count=HISTORY_BINS,
+            ),
             self.host.now(),
             HISTORY_SECONDS,
         )

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Region
 from textual.widget import Widget
 from textual.widgets import Sparkline
 
@@ -37,9 +38,17 @@ class _Text(Widget):
     def set_text(self, text: str) -> None:
         if text == self.text:
             return
-        relayout = text.count("\n") != self.text.count("\n")
+        old = self.text.split("\n")
+        new = text.split("\n")
         self.text = text
-        self.refresh(layout=relayout)
+        if len(old) != len(new):
+            self.refresh(layout=True)
+            return
+        width = self.size.width
+        changed = [
+            Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, new, strict=True)) if a != b
+        ]
+        self.refresh(*changed)  # only the lines that changed reach the terminal
 
     def render(self) -> Text:
         return Text(self.text)
