@@ -44,8 +44,6 @@ class MachinedLogs:
 
     def _source(self, machine: Machine, options: LogOptions) -> JournalSource:
         directory = None if machine.running else journal_directory(machine.root_directory)
-        if not hasattr(self, "_log_dirs"):
-            self._log_dirs = {}
         self._log_dirs[machine.name] = directory
         name = machine.name
 
@@ -118,7 +116,7 @@ class MachinedLogs:
             await merger.close()
 
     async def log_record(self, record: LogRecord) -> dict[str, str]:
-        directory = getattr(self, "_log_dirs", {}).get(record.machine)
+        directory = self._log_dirs.get(record.machine)
         try:
             return await fetch_record_fields(
                 record_argv(record, directory=directory), env=self._journal_env()

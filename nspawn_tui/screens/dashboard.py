@@ -155,9 +155,7 @@ class DashboardScreen(ActionsMixin):
             self._render_snapshot(self.snapshot)
 
     def _record_history(self, snapshot: Snapshot) -> None:
-        names = set()
         for name, sample in snapshot.samples.items():
-            names.add(name)
             points = self._history.get(name)
             if points is None:
                 points = self._history[name] = deque()

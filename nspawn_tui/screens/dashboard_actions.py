@@ -90,13 +90,18 @@ class ActionsMixin(Screen[None]):
         return self.query_one(MachineTable).targets()
 
     def _eligible(self, spec: ActionSpec, names: Sequence[str]) -> list[str]:
-        machines = self._machines(names)
+        return self._filter_state(names, spec.label, spec.needs_running, spec.needs_stopped)
+
+    def _filter_state(
+        self, names: Sequence[str], label: str, running: bool, stopped: bool = False
+    ) -> list[str]:
+        """The machines in a state the action accepts; a notice for each other one."""
         chosen = []
-        for m in machines:
-            if spec.needs_running and not m.running:
-                self.notify(f"{m.name} is not running", title=spec.label, severity="warning")
-            elif spec.needs_stopped and m.running:
-                self.notify(f"{m.name} is already running", title=spec.label, severity="warning")
+        for m in self._machines(names):
+            if running and not m.running:
+                self.notify(f"{m.name} is not running", title=label, severity="warning")
+            elif stopped and m.running:
+                self.notify(f"{m.name} is already running", title=label, severity="warning")
             else:
                 chosen.append(m.name)
         return chosen
@@ -235,7 +240,7 @@ class ActionsMixin(Screen[None]):
         from nspawn_tui.limits import systemctl_command
         from nspawn_tui.screens.limits_editor import LimitsEditor, LimitsRequest
 
-        names = self._eligible(ACTIONS["poweroff"], self._targets())  # running ones
+        names = self._filter_state(self._targets(), "Resource limits", running=True)
         if not names:
             return
         try:

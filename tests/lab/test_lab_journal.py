@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import labkit
 
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.machined import MachinedHost
-from nspawn_tui.journal import LogOptions, LogRecord
+from nspawn_tui.journal import LogBatch, LogEvent, LogOptions, LogRecord
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.log_view import LogView
 
@@ -29,6 +29,23 @@ async def _wait(predicate: Callable[[], bool], timeout: float, what: str) -> flo
             return time.monotonic() - start
         await asyncio.sleep(0.05)
     raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
+
+
+class _Collector:
+    """Records and per-machine status events of a Host.follow_logs stream."""
+
+    def __init__(self) -> None:
+        self.records: list[LogRecord] = []
+        self.states: list[str] = []  # "machine:state: message"
+
+    async def consume(self, stream: AsyncIterator[LogEvent], done: Callable[[], bool]) -> None:
+        async for event in stream:
+            if isinstance(event, LogBatch):
+                self.records.extend(event.records)
+            else:
+                self.states.append(f"{event.machine}:{event.state}: {event.message}")
+            if done():
+                return
 
 
 def _markers(records: list[LogRecord], tag: str) -> list[LogRecord]:
@@ -82,29 +99,20 @@ async def test_logs_of_a_stopped_container_from_its_image(flat_lab: labkit.FlatL
     try:
         machines = {m.name: m for m in await host.list_machines()}
         assert machines[EXTRA].state == "stopped"
-        found: list[LogRecord] = []
-        states: list[str] = []
+        got = _Collector()
         stream = host.follow_logs([EXTRA], LogOptions(lines=200))
 
-        async def consume() -> None:
-            async for event in stream:
-                records = getattr(event, "records", None)
-                if records is not None:
-                    found.extend(records)
-                else:
-                    states.append(f"{getattr(event, 'state', '')}: {getattr(event, 'message', '')}")
-                if any(r.message == tag for r in found) and any(
-                    s.startswith("stopped") for s in states
-                ):
-                    return
+        def complete() -> bool:
+            return any(r.message == tag for r in got.records) and any(
+                s.startswith(f"{EXTRA}:stopped") for s in got.states
+            )
 
         try:
-            await asyncio.wait_for(consume(), 20)
+            await asyncio.wait_for(got.consume(stream, complete), 20)
         finally:
             await stream.aclose()  # type: ignore[attr-defined]
-            journal = flat_lab.containers.get(EXTRA)
-            print("states:", states, "records:", len(found), "root:", journal)
-            print([r.message for r in found][-5:])
+            print("states:", got.states, "records:", len(got.records))
+        found = got.records
         assert any(r.message == tag and r.machine == EXTRA for r in found)
     finally:
         await host.close()
@@ -149,19 +157,10 @@ async def test_a_machine_that_boots_later_joins_and_its_stop_is_marked(
     flat_lab.add_image(late)
     host = MachinedHost(flat_lab.bus_address, read_only=True)
     await host.connect()
-    found: list[LogRecord] = []
-    states: list[str] = []
+    got = _Collector()
+    found, states = got.records, got.states
     stream = host.follow_logs(["ntl-alpha", late], LogOptions(lines=5))
-
-    async def consume() -> None:
-        async for event in stream:
-            records = getattr(event, "records", None)
-            if records is not None:
-                found.extend(records)
-            else:
-                states.append(f"{event.machine}:{getattr(event, 'state', '')}")
-
-    task = asyncio.create_task(consume())
+    task = asyncio.create_task(got.consume(stream, lambda: False))
     tag = f"ntl-late-{time.time_ns()}"
     try:
         await _wait(lambda: any(r.machine == "ntl-alpha" for r in found), 15, "alpha's backlog")
@@ -171,10 +170,12 @@ async def test_a_machine_that_boots_later_joins_and_its_stop_is_marked(
         await _wait(
             lambda: any(r.message == tag and r.machine == late for r in found), 10, "late line"
         )
-        marks_before = states.count(f"{late}:stopped")
+        marks_before = sum(s.startswith(f"{late}:stopped") for s in states)
         await asyncio.to_thread(flat_lab.stop, late)
         await _wait(
-            lambda: states.count(f"{late}:stopped") > marks_before, 10, "the stop to be marked"
+            lambda: sum(s.startswith(f"{late}:stopped") for s in states) > marks_before,
+            10,
+            "the stop to be marked",
         )
     finally:
         task.cancel()
