@@ -77,7 +77,18 @@ def test_fresh_venv_runs_the_app(wheel: Path, tmp_path: Path) -> None:
         )
     session = f"nspawn-tui-pkg-{tmp_path.name}"
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", f"{exe} --demo"],
+        [
+            "tmux",
+            "new-session",
+            "-d",
+            "-s",
+            session,
+            "-x",
+            "120",
+            "-y",
+            "40",
+            f"env -u COLUMNS -u LINES {exe} --demo",
+        ],
         check=True,
         cwd=tmp_path,
     )
@@ -93,6 +104,7 @@ def test_fresh_venv_runs_the_app(wheel: Path, tmp_path: Path) -> None:
             ).stdout
             if "ci-runner" in screen and "NAME" in screen:
                 break
+        # (COLUMNS/LINES left in pytest's environment by readline would force 80x24)
         assert "ci-runner" in screen and "demo host" in screen, screen
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], check=False)
