@@ -55,6 +55,9 @@ class _Point:
 
 
 class DashboardScreen(ActionsMixin):
+    #: no border and no content of its own (its widgets cover it), so each frame
+    #: Textual draws its lines as plain background instead of styling them
+    BLANK = True
     BINDINGS = [
         Binding("slash", "filter", "Filter"),
         Binding("o", "sort_next", "Sort"),

@@ -1,16 +1,21 @@
-"""The machine list: Line-API columns that repaint only the cells that changed.
+"""The machine list: Line-API bands that repaint only the cells that changed.
 
 A ``DataTable`` repaints whole rows (and its header) on every cell update;
-over SSH that is five times the bytes (see PERF-NOTES.md).  Here each column
-is its own small Line-API widget, and a changed cell marks just its own
-region dirty.  Textual's partial update sends a dirty span from the start of
-the widget that holds it, so one widget per column means a changed CPU cell
-sends the CPU cell, not the 85 cells before it, without patching Textual.
+over SSH that is five times the bytes (see PERF-NOTES.md).  Here the row is
+drawn by two Line-API widgets side by side: the *identity* band (name, state,
+OS, address: text that rarely changes) and the *metrics* band (CPU, memory,
+tasks, uptime: figures that change every poll).  Textual's partial update
+sends a dirty span from the start of the widget that holds it to the span's
+end, so a changed figure marks its line of the metrics band dirty up to the
+end of the last changed cell: a changed CPU cell sends the CPU cell only, and
+CPU + tasks go out as one run with one colour escape instead of two.
 """
 
 from __future__ import annotations
 
-from rich.cells import cell_len
+from dataclasses import dataclass
+
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -24,29 +29,52 @@ from textual.widget import Widget
 from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
 
 COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
+#: the first column of the metrics band
+METRICS_START = COLUMNS_INDEX["cpu"]
 
 
-class MachineColumn(Widget):
-    """One column of the table (header line + cells); rendering is the table's."""
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A column placed in a band: its index in COLUMNS, offset and text width in cells."""
 
-    DEFAULT_CSS = "MachineColumn { height: 100%; width: 1; }"
+    index: int
+    x: int
+    width: int
 
-    def __init__(self, table: MachineTable, index: int) -> None:
+
+class MachineBand(Widget):
+    """Consecutive columns of the table (header line + cells); rendering is the table's."""
+
+    DEFAULT_CSS = "MachineBand { height: 100%; width: 1; }"
+
+    def __init__(self, table: MachineTable, start: int, stop: int) -> None:
         super().__init__()
         self.table = table
-        self.index = index
-        self.text_width = 0  # cells of text; the rest of the width is the gap
+        self.start, self.stop = start, stop  # COLUMNS[start:stop]
+        self.placed: list[Placed] = []  # set by the table's layout
 
     def render_line(self, y: int) -> Strip:
-        return self.table.render_cell(self, y)
+        return self.table.render_band(self, y)
+
+    def column_at(self, x: int) -> int | None:
+        """The column under cell ``x`` (a gap belongs to the column before it)."""
+        for placed in reversed(self.placed):
+            if x >= placed.x:
+                return placed.index
+        return None
 
     def on_click(self, event: events.Click) -> None:
         event.stop()
-        self.table.clicked(self.index, event.y)
+        col = self.column_at(event.x)
+        if col is not None:
+            self.table.clicked(col, event.y)
 
 
 class MachineTable(Widget, can_focus=True):
     """Rows of machines with a fixed header line, cursor, selection, sort and filter."""
+
+    #: its bands cover it: Textual need not run its (empty) lines through the styles cache
+    BLANK = True
 
     DEFAULT_CSS = """
     MachineTable { height: 1fr; layout: horizontal; }
@@ -102,8 +130,11 @@ class MachineTable(Widget, can_focus=True):
         self.sort_reverse = False
         self.name_filter = ""
         self.selected: set[str] = set()
-        self._columns = [MachineColumn(self, i) for i in range(len(COLUMNS))]
-        self._shown: list[MachineColumn] = []
+        self._bands = [
+            MachineBand(self, 0, METRICS_START),
+            MachineBand(self, METRICS_START, len(COLUMNS)),
+        ]
+        self._shown: list[MachineBand] = []
         self._layout_width = -1
         self._cache: dict[tuple[str, int], tuple[tuple[object, ...], Strip]] = {}
         self._last_highlight: str | None = None
@@ -112,7 +143,7 @@ class MachineTable(Widget, can_focus=True):
         self._styles: dict[str, Style] = {}
 
     def compose(self) -> ComposeResult:
-        yield from self._columns
+        yield from self._bands
 
     # ------------------------------------------------------------ public API
 
@@ -146,19 +177,29 @@ class MachineTable(Widget, can_focus=True):
         if [r.name for r in old] != [r.name for r in self._visible]:
             self._refresh_all()
             return
-        height = self._body_height()
-        for index, (before, after) in enumerate(zip(old, self._visible, strict=True)):
+        # Only the lines on screen: rows scrolled out are drawn when they come in.
+        top = self._top
+        dirty: dict[MachineBand, list[Region]] = {}
+        for index in range(top, min(len(old), top + self._body_height())):
+            before, after = old[index], self._visible[index]
             if before is after or (before.cells == after.cells and before.styles == after.styles):
                 continue
-            y = index - self._top + 1
-            if not 1 <= y <= height:
-                continue  # off screen: drawn when scrolled into view
-            for column in self._shown:
-                col = column.index
-                if before.cells[col] != after.cells[col] or before.styles[col] != after.styles[col]:
-                    # The text only: the gap after it never changes, and a span
-                    # reaching the next column would make Textual move there too.
-                    column.refresh(Region(0, y, column.text_width, 1))
+            y = index - top + 1
+            for band in self._shown:
+                # Up to the end of the band's last changed cell: Textual sends the
+                # line from the band's start to there (one run, one escape).
+                end = 0
+                for placed in band.placed:
+                    col = placed.index
+                    if (
+                        before.cells[col] != after.cells[col]
+                        or before.styles[col] != after.styles[col]
+                    ):
+                        end = placed.x + placed.width
+                if end:
+                    dirty.setdefault(band, []).append(Region(0, y, end, 1))
+        for band, regions in dirty.items():
+            band.refresh(*regions)
 
     def sort_by(self, key: str, reverse: bool | None = None) -> None:
         if reverse is None:
@@ -195,12 +236,12 @@ class MachineTable(Widget, can_focus=True):
     # ------------------------------------------------------------- internals
 
     def _refresh_all(self) -> None:
-        for column in self._shown:
-            column.refresh()
+        for band in self._shown:
+            band.refresh()
 
     def _refresh_line(self, y: int) -> None:
-        for column in self._shown:
-            column.refresh(Region(0, y, column.size.width, 1))
+        for band in self._shown:
+            band.refresh(Region(0, y, band.size.width, 1))
 
     def _restack(self, keep: str | None) -> None:
         rows = list(self._rows.values())
@@ -247,26 +288,30 @@ class MachineTable(Widget, can_focus=True):
             self.post_message(self.Highlighted(name))
 
     def _apply_layout(self) -> None:
-        """Give each column its width; columns that do not fit are hidden."""
+        """Place the columns that fit in the bands; a band with none is hidden."""
         width = self.size.width
         if width == self._layout_width or width <= 0:
             return
         self._layout_width = width
-        placed = {column.key: w for column, w in layout_columns(width)}
+        widths = {column.key: w for column, w in layout_columns(width)}
         self._shown = []
-        for column in self._columns:
-            key = COLUMNS[column.index].key
-            column.display = key in placed
-            if key in placed:
-                column.text_width = placed[key]
-                self._shown.append(column)
-        for position, column in enumerate(self._shown):
-            gap = 0 if position == len(self._shown) - 1 else 1
-            column.styles.width = column.text_width + gap
-        used = sum(c.text_width for c in self._shown) + len(self._shown) - 1
-        if self._shown and used < width:  # leftover cells go to the last column
-            last = self._shown[-1]
-            last.styles.width = last.text_width + (width - used)
+        band_widths: list[int] = []
+        for band in self._bands:
+            band.placed = []
+            x = 0
+            for index in range(band.start, band.stop):
+                text_width = widths.get(COLUMNS[index].key)
+                if text_width is not None:
+                    band.placed.append(Placed(index, x, text_width))
+                    x += text_width + 1  # the gap after it
+            band.display = bool(band.placed)
+            if band.placed:
+                self._shown.append(band)
+                band_widths.append(x)
+        if band_widths:  # the last band takes what is left (its own cells and any spare)
+            band_widths[-1] = max(1, width - sum(band_widths[:-1]))
+        for band, band_width in zip(self._shown, band_widths, strict=True):
+            band.styles.width = band_width
         self._cache.clear()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -294,28 +339,36 @@ class MachineTable(Widget, can_focus=True):
         self._styles.clear()
         self._cache.clear()
 
-    def render_cell(self, column: MachineColumn, y: int) -> Strip:
-        """Line ``y`` of one column: the header cell, a row's cell, or blank."""
-        width = column.size.width
-        col = column.index
-        spec = COLUMNS[col]
+    def render_band(self, band: MachineBand, y: int) -> Strip:
+        """Line ``y`` of one band: the header cells, a row's cells, or blank."""
+        width = band.size.width
         base = self._style("")
         if y == 0:
-            title = self.cpu_title if spec.key == "cpu" else spec.title
-            if spec.key == self.sort_key:
-                title += "▼" if self.sort_reverse else "▲"
+            titles = []
+            for placed in band.placed:
+                spec = COLUMNS[placed.index]
+                title = self.cpu_title if spec.key == "cpu" else spec.title
+                if spec.key == self.sort_key:
+                    title += "▼" if self.sort_reverse else "▲"
+                titles.append(_fit(title, placed.width, spec.right))
             style = base + self._style("header")
-            return Strip(
-                [Segment(_fit(title, column.text_width, spec.right), style)]
-            ).adjust_cell_length(width, style)
+            return Strip([Segment(" ".join(titles), style)]).adjust_cell_length(width, style)
         index = self._top + y - 1
         if index >= len(self._visible):
             return Strip.blank(width, base)
         row = self._visible[index]
         is_cursor = index == self._cursor
         is_selected = row.name in self.selected
-        key = (row.cells[col], row.styles[col], is_cursor, is_selected, width, self.has_focus)
-        cached = self._cache.get((row.name, col))
+        start, stop = band.start, band.stop
+        key = (
+            row.cells[start:stop],
+            row.styles[start:stop],
+            is_cursor,
+            is_selected,
+            width,
+            self.has_focus,
+        )
+        cached = self._cache.get((row.name, start))
         if cached is not None and cached[0] == key:
             return cached[1]
         line_style = base
@@ -323,20 +376,43 @@ class MachineTable(Widget, can_focus=True):
             line_style += self._style("selected")
         if is_cursor:
             line_style += self._style("cursor")
-        text = row.cells[col]
-        if col == 0 and is_selected:
-            text = "● " + text
-        cell_style = line_style
-        if row.styles[col]:
-            cell_style = line_style + self._style(row.styles[col])
-            if is_cursor:
-                cell_style += Style(bgcolor=line_style.bgcolor)
-        fitted = _fit(text, column.text_width, spec.right)
-        if cell_style == line_style:  # one segment, one escape sequence
-            strip = Strip([Segment(fitted.ljust(width), cell_style)], width)
-        else:
-            strip = Strip([Segment(fitted, cell_style)]).adjust_cell_length(width, line_style)
-        self._cache[(row.name, col)] = (key, strip)
+        # Cells of one style (and the gaps between them) make one segment:
+        # one colour escape for a run of changed figures.  Every fitted cell is
+        # exactly its width, so the strip's length is known without measuring.
+        segments: list[Segment] = []
+        run: list[str] = []
+        run_style = line_style
+        cells, styles = row.cells, row.styles
+        used = 0
+        for placed in band.placed:
+            if used:
+                run.append(" " * (placed.x - used))  # the gap before this cell
+            col = placed.index
+            text = cells[col]
+            if col == 0 and is_selected:
+                text = "● " + text
+            cell_style = line_style
+            if styles[col]:
+                cell_style = line_style + self._style(styles[col])
+                if is_cursor:
+                    cell_style += Style(bgcolor=line_style.bgcolor)
+            if cell_style is not run_style and cell_style != run_style and run:
+                segments.append(Segment("".join(run), run_style))
+                run = []
+            run_style = cell_style
+            run.append(_fit(text, placed.width, COLUMNS[col].right))
+            if cell_style is not line_style:  # the gap is drawn in the line's style
+                segments.append(Segment("".join(run), run_style))
+                run, run_style = [], line_style
+            used = placed.x + placed.width
+        if width > used:  # the gap after the last cell and any spare cells
+            run.append(" " * (width - used))
+        if run:
+            segments.append(Segment("".join(run), run_style))
+        strip = Strip(segments, max(width, used))
+        if used > width:
+            strip = strip.crop(0, width)
+        self._cache[(row.name, start)] = (key, strip)
         return strip
 
     # --------------------------------------------------------------- input
@@ -376,9 +452,14 @@ class MachineTable(Widget, can_focus=True):
 
 
 def _fit(text: str, width: int, right: bool) -> str:
-    if cell_len(text) > width:
-        return text[: max(0, width - 1)] + "…" if width > 1 else text[:width]
-    return text.rjust(width) if right else text.ljust(width)
+    """``text`` cut (with "…") or padded to exactly ``width`` cells."""
+    cells = len(text) if text.isascii() else cell_len(text)
+    if cells > width:
+        if width <= 1:
+            return set_cell_size(text, width)
+        return set_cell_size(text, width - 1) + "…"
+    pad = " " * (width - cells)
+    return pad + text if right else text + pad
 
 
 def changed_span(old: str, new: str) -> tuple[int, int]:

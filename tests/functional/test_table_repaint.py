@@ -1,0 +1,80 @@
+"""The machine table marks dirty only what changed: the metrics band, up to the last changed cell.
+
+Textual sends a dirty span from the start of the widget holding it to the
+span's end, so these regions are what goes to the terminal (see
+machine_table's docstring and benchmarks/README.md for the bytes measured).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from textual.geometry import Region
+
+from nspawn_tui.app import NspawnApp
+from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
+from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.widgets.machine_table import MachineBand, MachineTable
+
+KEYS = [column.key for column in COLUMNS]
+
+
+def _cell_end(key: str, width: int) -> int:
+    """End of a metrics column's text, counted from the metrics band's start (the CPU column)."""
+    x, starts, ends = 0, {}, {}
+    for column, w in layout_columns(width):
+        starts[column.key], ends[column.key] = x, x + w
+        x += w + 1
+    return ends[key] - starts["cpu"]
+
+
+def _with(row: Row, **cells: str) -> Row:
+    values = list(row.cells)
+    for key, text in cells.items():
+        values[KEYS.index(key)] = text
+    return replace(row, cells=tuple(values))
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+async def test_changed_figures_mark_one_region_per_line(
+    demo_app: NspawnApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
+    async with demo_app.run_test(size=size) as pilot:
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(demo_app.screen, DashboardScreen) and demo_app.screen.polls:
+                break
+        table = demo_app.screen.query_one(MachineTable)
+        identity, metrics = list(table.query(MachineBand))
+        marked: dict[str, list[Region]] = {"identity": [], "metrics": []}
+        monkeypatch.setattr(identity, "refresh", lambda *r, **k: marked["identity"].extend(r))
+        monkeypatch.setattr(metrics, "refresh", lambda *r, **k: marked["metrics"].extend(r))
+
+        names = table.visible_names
+        rows = {name: table.row(name) for name in names}
+        running = [n for n in names if rows[n] is not None and rows[n].running]  # type: ignore[union-attr]
+        cpu_only, cpu_and_tasks = running[0], running[1]
+        new = dict(rows)
+        new[cpu_only] = _with(rows[cpu_only], cpu="99.9")  # type: ignore[arg-type]
+        new[cpu_and_tasks] = _with(rows[cpu_and_tasks], cpu="98.8", tasks="4242")  # type: ignore[arg-type]
+        table.set_rows([r for r in new.values() if r is not None])
+
+        width = size[0]
+        y1, y2 = names.index(cpu_only) + 1, names.index(cpu_and_tasks) + 1
+        assert marked["identity"] == []  # nothing changed there: not a cell re-sent
+        assert marked["metrics"] == [
+            Region(0, y1, _cell_end("cpu", width), 1),
+            Region(0, y2, _cell_end("tasks", width), 1),
+        ]
+        await pilot.pause()
+        assert "99.9" in _line(metrics, y1) and "4242" in _line(metrics, y2)
+
+        # Nothing changed: nothing is marked.
+        marked["metrics"].clear()
+        table.set_rows([r for r in new.values() if r is not None])
+        assert marked == {"identity": [], "metrics": []}
+
+
+def _line(band: MachineBand, y: int) -> str:
+    return band.render_line(y).text
