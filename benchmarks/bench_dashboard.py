@@ -16,6 +16,14 @@ moment). After a warm-up, for WINDOW seconds:
   captures counts once, so the count is a lower bound (at 1 Hz updates and a
   4 Hz capture this does not happen in practice).
 
+Textual's own floor, in the same panes at the same time (``floor_app.py``): a
+Textual app doing nothing (``textual_idle_cpu_percent``), and one that changes
+one figure on each of REPAINT_LINES lines once a second, marking just those
+cells dirty, with no data to fetch or format (``textual_repaint_cpu_percent``).
+REPAINT_LINES is the number of table lines the dashboard changes each second
+here (the running machines on screen). The dashboard's CPU minus the repaint
+floor is what nspawn-tui itself costs (``dashboard_over_textual_cpu_percent``).
+
 Figures are medians over ROUNDS rounds.
 """
 
@@ -46,6 +54,9 @@ ROUNDS = int(os.environ.get("BENCH_DASHBOARD_ROUNDS", "3"))
 CAPTURE_HZ = 4.0
 #: the program measured (for what-if experiments: BENCH_APP="python /tmp/patched.py")
 APP = os.environ.get("BENCH_APP", "")
+#: running machines on screen in the 120x40 dashboard of 50 demo machines
+REPAINT_LINES = 18
+FLOOR_APP = str(Path(__file__).resolve().parent / "floor_app.py")
 
 Spans = list[tuple[int, int]]
 
@@ -160,15 +171,21 @@ class Session:
         self.tmux.kill()
 
 
-def _round(directory: Path, with_htop: bool) -> tuple[Measure, Measure | None]:
-    app = Session(
-        [*(shlex.split(APP) or [venv_bin("nspawn-tui")]), "--demo", "--demo-machines", "50"],
-        app_table_lines,
-        "ct-0001",
-    )
-    sessions = [app]
+def _round(directory: Path, with_htop: bool) -> dict[str, Measure]:
+    """One round: every program in its own pane, measured over the same window."""
+    python = venv_bin("python")
+    named = {
+        "app": Session(
+            [*(shlex.split(APP) or [venv_bin("nspawn-tui")]), "--demo", "--demo-machines", "50"],
+            app_table_lines,
+            "ct-0001",
+        ),
+        "idle": Session([python, FLOOR_APP, "idle"], no_table, "floor"),
+        "repaint": Session([python, FLOOR_APP, "repaint", str(REPAINT_LINES)], no_table, "floor"),
+    }
     if with_htop:
-        sessions.append(Session(["htop", "-d", "10"], no_table, "PID"))
+        named["htop"] = Session(["htop", "-d", "10"], no_table, "PID")
+    sessions = list(named.values())
     try:
         for s in sessions:
             s.start()
@@ -180,11 +197,13 @@ def _round(directory: Path, with_htop: bool) -> tuple[Measure, Measure | None]:
             t.start()
         for t in threads:
             t.join()
-        for s in sessions:
+        results: dict[str, Measure] = {}
+        for key, s in named.items():
             if s.error is not None:
                 raise s.error
-        assert app.result is not None
-        return app.result, sessions[1].result if with_htop else None
+            assert s.result is not None
+            results[key] = s.result
+        return results
     finally:
         for s in sessions:
             s.close()
@@ -192,24 +211,25 @@ def _round(directory: Path, with_htop: bool) -> tuple[Measure, Measure | None]:
 
 def run() -> dict[str, float]:
     with_htop = shutil.which("htop") is not None
-    apps: list[Measure] = []
-    htops: list[Measure] = []
+    rounds: list[dict[str, Measure]] = []
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
         for _ in range(ROUNDS):
-            app, htop = _round(Path(tmp), with_htop)
-            apps.append(app)
-            if htop is not None:
-                htops.append(htop)
+            rounds.append(_round(Path(tmp), with_htop))
 
-    def med(values: list[Measure], attr: str) -> float:
-        return statistics.median(getattr(m, attr) for m in values)
+    def med(key: str, attr: str) -> float:
+        return statistics.median(getattr(r[key], attr) for r in rounds)
 
     figures = {
-        "dashboard_cpu_percent": round(med(apps, "cpu_percent"), 3),
-        "dashboard_bytes_per_s": round(med(apps, "bytes_per_s"), 1),
-        "bytes_per_changed_value": round(med(apps, "bytes_per_changed"), 1),
-        "dashboard_changed_values_per_s": round(med(apps, "changed_per_s"), 1),
+        "dashboard_cpu_percent": round(med("app", "cpu_percent"), 3),
+        "dashboard_bytes_per_s": round(med("app", "bytes_per_s"), 1),
+        "bytes_per_changed_value": round(med("app", "bytes_per_changed"), 1),
+        "dashboard_changed_values_per_s": round(med("app", "changed_per_s"), 1),
+        "textual_idle_cpu_percent": round(med("idle", "cpu_percent"), 3),
+        "textual_repaint_cpu_percent": round(med("repaint", "cpu_percent"), 3),
     }
+    figures["dashboard_over_textual_cpu_percent"] = round(
+        statistics.median(r["app"].cpu_percent - r["repaint"].cpu_percent for r in rounds), 3
+    )
     rows = [
         (
             f"nspawn-tui, 50 demo machines, 1 Hz (median of {ROUNDS} x {WINDOW:g}s)",
@@ -220,17 +240,26 @@ def run() -> dict[str, float]:
         ),
         (
             "  per round (CPU %, B/s)",
-            "  ".join(f"{m.cpu_percent:.2f}/{m.bytes_per_s:.0f}" for m in apps),
+            "  ".join(f"{r['app'].cpu_percent:.2f}/{r['app'].bytes_per_s:.0f}" for r in rounds),
+        ),
+        (
+            "Textual doing nothing, same moment",
+            f"{figures['textual_idle_cpu_percent']:.2f} % CPU",
+        ),
+        (
+            f"Textual changing {REPAINT_LINES} lines/s, no data",
+            f"{figures['textual_repaint_cpu_percent']:.2f} % CPU  "
+            f"(nspawn-tui above it: {figures['dashboard_over_textual_cpu_percent']:.2f} %)",
         ),
     ]
-    if htops:
-        figures["htop_cpu_percent"] = round(med(htops, "cpu_percent"), 3)
-        figures["htop_bytes_per_s"] = round(med(htops, "bytes_per_s"), 1)
+    if with_htop:
+        figures["htop_cpu_percent"] = round(med("htop", "cpu_percent"), 3)
+        figures["htop_bytes_per_s"] = round(med("htop", "bytes_per_s"), 1)
         rows.append(
             (
                 "htop -d 10, same moment, same size",
                 f"{figures['htop_cpu_percent']:.2f} % CPU  {figures['htop_bytes_per_s']:,.0f} B/s  "
-                f"{med(htops, 'changed_per_s'):.1f} values/s",
+                f"{med('htop', 'changed_per_s'):.1f} values/s",
             )
         )
     else:

@@ -84,6 +84,16 @@ def _verdicts(figures: dict[str, float]) -> list[tuple[str, str]]:
                 f"{value:g}  (target {sign} {target:g})  {'ok' if ok else 'ABOVE TARGET' if kind == 'max' else 'BELOW TARGET'}",
             )
         )
+    floor = figures.get("textual_repaint_cpu_percent")
+    if floor is not None and "dashboard_cpu_percent" in figures:
+        rows.append(
+            (
+                "  Textual's own floor",
+                f"{floor:g} % for the same changed lines with no data, "
+                f"{figures.get('textual_idle_cpu_percent', float('nan')):g} % idle; "
+                f"nspawn-tui above it: {figures.get('dashboard_over_textual_cpu_percent', float('nan')):g} %",
+            )
+        )
     return rows
 
 
