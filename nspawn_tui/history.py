@@ -9,7 +9,7 @@ completed bins makes the graph change once per bin.  No Textual here.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 
 def completed_bins(
@@ -48,3 +48,31 @@ def completed_bins(
         if previous is not None:
             out.append(previous)
     return out
+
+
+#: a column's level in eighths of a line: " " (nothing) to "█" (full)
+BARS = " ▁▂▃▄▅▆▇█"
+
+
+def graph_rows(values: Sequence[float], width: int, height: int) -> list[str]:
+    """Bar graph text, ``height`` lines of ``width`` cells, top line first.
+
+    One column per value, the newest at the right; with more values than
+    columns the oldest are left out, with fewer the left side stays blank.
+    The scale runs from 0 to the largest value; every value draws at least
+    "▁" so that a quiet stretch still shows as a line.  No values: a "▁" line.
+    """
+    if width <= 0 or height <= 0:
+        return [""] * max(height, 0)
+    shown = list(values)[-width:]
+    if not shown:
+        return [" " * width] * (height - 1) + [BARS[1] * width]
+    top = max(shown)
+    steps = height * 8
+    levels = [max(1, round(v / top * steps)) if top > 0 and v > 0 else 1 for v in shown]
+    pad = " " * (width - len(shown))
+    rows = []
+    for line in range(height):
+        floor = (height - 1 - line) * 8  # eighths below this line
+        rows.append(pad + "".join(BARS[min(8, max(0, level - floor))] for level in levels))
+    return rows

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
 from textual.widget import Widget
-from textual.widgets import Sparkline
 
 from nspawn_tui.formatting import (
     format_bytes,
@@ -19,6 +18,7 @@ from nspawn_tui.formatting import (
     format_rate,
 )
 from nspawn_tui.host.base import Machine, MachineDetails, Sample
+from nspawn_tui.widgets.history_graph import HistoryGraph
 
 
 class _Text(Widget):
@@ -61,7 +61,6 @@ class DetailPanel(Widget):
     DetailPanel { height: auto; }
     DetailPanel #detail-props { width: 1fr; height: auto; }
     DetailPanel #detail-graphs { width: 1fr; height: auto; }
-    DetailPanel Sparkline { height: 3; }
     DetailPanel .graph-title { color: $text-muted; }
     """
 
@@ -75,9 +74,9 @@ class DetailPanel(Widget):
             yield _Text(id="detail-props")
             with Vertical(id="detail-graphs"):
                 yield _Text(id="cpu-title", classes="graph-title")
-                yield Sparkline([], id="cpu-graph")
+                yield HistoryGraph(id="cpu-graph")
                 yield _Text(id="mem-title", classes="graph-title")
-                yield Sparkline([], id="mem-graph")
+                yield HistoryGraph(id="mem-graph")
 
     def show(
         self,
@@ -101,8 +100,8 @@ class DetailPanel(Widget):
             self._last_titles = titles
             self.query_one("#cpu-title", _Text).set_text(titles[0])
             self.query_one("#mem-title", _Text).set_text(titles[1])
-        self.query_one("#cpu-graph", Sparkline).data = list(cpu_history)
-        self.query_one("#mem-graph", Sparkline).data = list(mem_history)
+        self.query_one("#cpu-graph", HistoryGraph).set_values(cpu_history)
+        self.query_one("#mem-graph", HistoryGraph).set_values(mem_history)
 
     @staticmethod
     def _props_text(

@@ -15,6 +15,7 @@ from textual.geometry import Region
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
 from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.widgets.history_graph import HistoryGraph
 from nspawn_tui.widgets.machine_table import MachineBand, MachineTable
 
 KEYS = [column.key for column in COLUMNS]
@@ -78,3 +79,22 @@ async def test_changed_figures_mark_one_region_per_line(
 
 def _line(band: MachineBand, y: int) -> str:
     return band.render_line(y).text
+
+
+async def test_history_graph_repaints_only_the_lines_that_moved(
+    demo_app: NspawnApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        graph = demo_app.screen.query_one("#cpu-graph", HistoryGraph)
+        graph.set_values([1.0] * 10)
+        await pilot.pause()
+        assert graph.render_line(2).text.rstrip().endswith("█" * 10)
+        marked: list[Region] = []
+        monkeypatch.setattr(graph, "refresh", lambda *r, **k: marked.extend(r))
+        graph.set_values([1.0] * 10)
+        assert marked == []  # same values: nothing sent
+        graph.set_values([1.0] * 9 + [0.5])  # the newest bar drops to half: top two lines move
+        width = graph.size.width
+        assert marked == [Region(0, 0, width, 1), Region(0, 1, width, 1)]
+        assert graph.render_line(1).text.endswith("█▄") and graph.render_line(0).text.endswith("█ ")

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from nspawn_tui.history import completed_bins
+from nspawn_tui.history import completed_bins, graph_rows
 
 
 def test_averages_complete_bins_only() -> None:
@@ -43,3 +43,24 @@ def test_values_stay_within_the_samples_range(raw: list[tuple[float, float]], no
     if bins:
         values = [v for _, v in points]
         assert min(values) - 1e-6 <= min(bins) and max(bins) <= max(values) + 1e-6
+
+
+def test_graph_rows_newest_at_the_right_scaled_to_the_largest() -> None:
+    rows = graph_rows([1.0, 2.0, 4.0], width=5, height=2)
+    assert rows == ["    █", "  ▄██"]  # 4 = 16 eighths: full; 2 = 8: one line; 1 = 4: half
+
+
+def test_graph_rows_keep_a_baseline_and_drop_the_oldest() -> None:
+    assert graph_rows([0.0, 0.0], width=3, height=1) == [" ▁▁"]  # quiet, not empty
+    assert graph_rows([9.0, 1.0, 1.0], width=2, height=1) == ["██"]  # 9 is out of view
+    assert graph_rows([], width=3, height=2) == ["   ", "▁▁▁"]  # no history yet
+
+
+def test_graph_rows_tiny_values_still_show() -> None:
+    rows = graph_rows([100.0, 0.1], width=2, height=3)
+    assert rows[-1] == "█▁" and rows[0] == "█ "
+
+
+def test_graph_rows_degenerate_sizes() -> None:
+    assert graph_rows([1.0], width=0, height=2) == ["", ""]
+    assert graph_rows([1.0], width=4, height=0) == []
