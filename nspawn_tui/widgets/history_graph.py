@@ -43,7 +43,9 @@ class HistoryGraph(Widget):
             self.refresh()
             return
         changed = [
-            Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, self._rows)) if a != b
+            Region(0, y, width, 1)
+            for y, (a, b) in enumerate(zip(old, self._rows, strict=True))
+            if a != b
         ]
         if changed:
             self.refresh(*changed)
