@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import deque
 from dataclasses import dataclass, replace
 
@@ -28,7 +29,8 @@ from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
 
 HISTORY_SECONDS = 300.0
-HISTORY_BINS = 60  # of 5 s each
+HISTORY_BINS = 60
+BIN_SECONDS = 5.0
 MIN_INTERVAL = 0.25
 MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
@@ -91,6 +93,8 @@ class DashboardScreen(ActionsMixin):
         self.polls = 0
         self._wake = asyncio.Event()
         self._history: dict[str, deque[_Point]] = {}
+        self._bins_key: tuple[str | None, int, bool] | None = None
+        self._bins: tuple[list[float], list[float]] = ([], [])
         self._details: MachineDetails | None = None
         self._pending: dict[str, Pending] = {}
         self._status_text = ""
@@ -196,17 +200,27 @@ class DashboardScreen(ActionsMixin):
         points = self._history.get(name, deque()) if name else deque()
         now = points[-1].t if points else 0.0
         details = self._details if self._details and name == self._details.machine.name else None
+        # 5-second bins: the graphs move once per bin, not every second, and the
+        # bins are computed once per bin too (samples inside the open bin do not count)
+        key = (name, math.floor(now / BIN_SECONDS), bool(points))
+        if self._bins_key != key:
+            self._bins_key = key
+            self._bins = (
+                completed_bins(
+                    ((p.t, p.cpu) for p in points), now, bin_seconds=BIN_SECONDS, count=HISTORY_BINS
+                ),
+                completed_bins(
+                    ((p.t, None if p.mem is None else float(p.mem)) for p in points),
+                    now,
+                    bin_seconds=BIN_SECONDS,
+                    count=HISTORY_BINS,
+                ),
+            )
         panel.show(
             machine,
             sample,
             details,
-            # 5-second bins: the graphs move once per bin, not every second
-            completed_bins(((p.t, p.cpu) for p in points), now, count=HISTORY_BINS),
-            completed_bins(
-                ((p.t, None if p.mem is None else float(p.mem)) for p in points),
-                now,
-                count=HISTORY_BINS,
-            ),
+            *self._bins,
             self.host.now(),
             HISTORY_SECONDS,
         )

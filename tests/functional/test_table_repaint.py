@@ -13,6 +13,7 @@ import pytest
 from textual.geometry import Region
 
 from nspawn_tui.app import NspawnApp
+from nspawn_tui.host.demo import DemoHost
 from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.widgets.history_graph import HistoryGraph
@@ -98,3 +99,31 @@ async def test_history_graph_repaints_only_the_lines_that_moved(
         width = graph.size.width
         assert marked == [Region(0, 0, width, 1), Region(0, 1, width, 1)]
         assert graph.render_line(1).text.endswith("█▄") and graph.render_line(0).text.endswith("█ ")
+
+
+async def test_detail_graphs_fill_as_bins_complete(
+    demo_app: NspawnApp, demo_host: DemoHost
+) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(demo_app.screen, DashboardScreen) and demo_app.screen.polls:
+                break
+        screen = demo_app.screen
+        assert isinstance(screen, DashboardScreen)
+        table = screen.query_one(MachineTable)
+        assert table.move_cursor_to_name("ci-runner")
+        graph = screen.query_one("#cpu-graph", HistoryGraph)
+
+        def bars() -> int:
+            return sum(1 for ch in graph.render_line(graph.size.height - 1).text if ch != " ")
+
+        for _ in range(26):  # 26 polls one simulated second apart: at least 4 bins of 5 s
+            demo_host.tick(1.0)
+            screen._apply(await demo_host.snapshot())
+            await pilot.pause()
+        assert 4 <= bars() <= 6
+        assert graph.values and max(graph.values) > 0  # ci-runner is busy
+        table.move_cursor_to_name("debian-base")  # stopped: no history
+        await pilot.pause()
+        assert graph.values == () and set(graph.render_line(graph.size.height - 1).text) == {"▁"}
