@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -44,11 +45,14 @@ class _Text(Widget):
         if len(old) != len(new):
             self.refresh(layout=True)
             return
-        width = self.size.width
+        # Only the lines that changed, and on each only up to the end of the
+        # longer text: the blank rest of the line is not sent again.
         changed = [
-            Region(0, y, width, 1) for y, (a, b) in enumerate(zip(old, new, strict=True)) if a != b
+            Region(0, y, max(cell_len(a), cell_len(b)), 1)
+            for y, (a, b) in enumerate(zip(old, new, strict=True))
+            if a != b
         ]
-        self.refresh(*changed)  # only the lines that changed reach the terminal
+        self.refresh(*changed)
 
     def render(self) -> Text:
         return Text(self.text)

@@ -16,6 +16,7 @@ from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo import DemoHost
 from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
 from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.widgets.detail_panel import _Text
 from nspawn_tui.widgets.history_graph import HistoryGraph
 from nspawn_tui.widgets.machine_table import MachineBand, MachineTable
 
@@ -127,3 +128,17 @@ async def test_detail_graphs_fill_as_bins_complete(
         table.move_cursor_to_name("debian-base")  # stopped: no history
         await pilot.pause()
         assert graph.values == () and set(graph.render_line(graph.size.height - 1).text) == {"▁"}
+
+
+async def test_detail_text_marks_changed_lines_up_to_the_longer_text(
+    demo_app: NspawnApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        props = demo_app.screen.query_one("#detail-props", _Text)
+        props.set_text("Memory:    1.2G\nTasks:     64")
+        await pilot.pause()
+        marked: list[Region] = []
+        monkeypatch.setattr(props, "refresh", lambda *r, **k: marked.extend(r))
+        props.set_text("Memory:    1.25G\nTasks:     64")
+        assert marked == [Region(0, 0, len("Memory:    1.25G"), 1)]
