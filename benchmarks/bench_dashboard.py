@@ -24,6 +24,10 @@ REPAINT_LINES is the number of table lines the dashboard changes each second
 here (the running machines on screen). The dashboard's CPU minus the repaint
 floor is what nspawn-tui itself costs (``dashboard_over_textual_cpu_percent``).
 
+A second pane runs the same dashboard with the cursor moved to a running
+machine (``dashboard_detail_cpu_percent``, ``dashboard_detail_bytes_per_s``): the
+way one watches a machine, with its detail panel and graphs moving too.
+
 Figures are medians over ROUNDS rounds.
 """
 
@@ -123,8 +127,15 @@ def no_table(screen: list[str]) -> range:
 class Session:
     """One program in its own tmux pane, measured over a window."""
 
-    def __init__(self, argv: list[str], table: Callable[[list[str]], range], ready: str) -> None:
-        self.argv, self.table, self.ready = argv, table, ready
+    def __init__(
+        self,
+        argv: list[str],
+        table: Callable[[list[str]], range],
+        ready: str,
+        keys: tuple[str, str] | None = None,
+    ) -> None:
+        """*keys*: (key to send once ready, text to wait for after it)."""
+        self.argv, self.table, self.ready, self.keys = argv, table, ready, keys
         self.tmux = Tmux(WIDTH, HEIGHT)
         self.pid = 0
         self.result: Measure | None = None
@@ -138,9 +149,18 @@ class Session:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if any(self.ready in line for line in self.tmux.capture()):
-                return
+                break
             time.sleep(0.05)
-        raise RuntimeError(f"{self.argv[0]} did not draw {self.ready!r} within {timeout}s")
+        else:
+            raise RuntimeError(f"{self.argv[0]} did not draw {self.ready!r} within {timeout}s")
+        if self.keys is not None:
+            key, shown = self.keys
+            self.tmux.send_keys(key)
+            while time.monotonic() < deadline:
+                if any(shown in line for line in self.tmux.capture()):
+                    return
+                time.sleep(0.05)
+            raise RuntimeError(f"{self.argv[0]} did not show {shown!r} after {key}")
 
     def measure(self, directory: Path) -> None:
         try:
@@ -174,11 +194,12 @@ class Session:
 def _round(directory: Path, with_htop: bool) -> dict[str, Measure]:
     """One round: every program in its own pane, measured over the same window."""
     python = venv_bin("python")
+    app = [*(shlex.split(APP) or [venv_bin("nspawn-tui")]), "--demo", "--demo-machines", "50"]
     named = {
-        "app": Session(
-            [*(shlex.split(APP) or [venv_bin("nspawn-tui")]), "--demo", "--demo-machines", "50"],
-            app_table_lines,
-            "ct-0001",
+        "app": Session(app, app_table_lines, "ct-0001"),
+        # the same, cursor on a running machine: its detail panel and graphs move too
+        "detail": Session(
+            app, app_table_lines, "ct-0001", keys=("Down", "build-arch  (container, running)")
         ),
         "idle": Session([python, FLOOR_APP, "idle"], no_table, "floor"),
         "repaint": Session([python, FLOOR_APP, "repaint", str(REPAINT_LINES)], no_table, "floor"),
@@ -224,6 +245,8 @@ def run() -> dict[str, float]:
         "dashboard_bytes_per_s": round(med("app", "bytes_per_s"), 1),
         "bytes_per_changed_value": round(med("app", "bytes_per_changed"), 1),
         "dashboard_changed_values_per_s": round(med("app", "changed_per_s"), 1),
+        "dashboard_detail_cpu_percent": round(med("detail", "cpu_percent"), 3),
+        "dashboard_detail_bytes_per_s": round(med("detail", "bytes_per_s"), 1),
         "textual_idle_cpu_percent": round(med("idle", "cpu_percent"), 3),
         "textual_repaint_cpu_percent": round(med("repaint", "cpu_percent"), 3),
     }
@@ -241,6 +264,11 @@ def run() -> dict[str, float]:
         (
             "  per round (CPU %, B/s)",
             "  ".join(f"{r['app'].cpu_percent:.2f}/{r['app'].bytes_per_s:.0f}" for r in rounds),
+        ),
+        (
+            "  the same, cursor on a running machine (detail panel, graphs)",
+            f"{figures['dashboard_detail_cpu_percent']:.2f} % CPU  "
+            f"{figures['dashboard_detail_bytes_per_s']:,.0f} B/s",
         ),
         (
             "Textual doing nothing, same moment",

@@ -87,6 +87,9 @@ class Tmux:
     def capture(self) -> list[str]:
         return self._run("capture-pane", "-p", "-t", self.session).split("\n")[: self.height]
 
+    def send_keys(self, *keys: str) -> None:
+        self._run("send-keys", "-t", self.session, *keys)
+
     def pipe_to(self, path: Path) -> None:
         self._run("pipe-pane", "-o", "-t", self.session, f"cat >> {shlex.quote(str(path))}")
 
