@@ -10,7 +10,11 @@ without the cpu controller), else from v1 ``cpuacct.usage``.
 * :mod:`~nspawn_tui.cgroups.parsers`: pure parsers raising :class:`ValueError`.
 * :mod:`~nspawn_tui.cgroups.layout`: mounts, per-cgroup paths, ``/proc/PID/cgroup``.
 * :mod:`~nspawn_tui.cgroups.reader`: :class:`CgroupReader` (kept descriptors,
-  missing or malformed files become ``None``, never 0).
+  missing or malformed files become ``None``, never 0), with its internals:
+  :mod:`~nspawn_tui.cgroups.figures` (which file gives which figure of a
+  :class:`RawReading`), :mod:`~nspawn_tui.cgroups.fastparse` (parsers on the
+  raw bytes for the kernel's usual output) and :mod:`~nspawn_tui.cgroups.plan`
+  (per-cgroup read plans: the descriptors read at every sweep).
 * :mod:`~nspawn_tui.cgroups.rates`: :class:`RateTracker` (CPU %, I/O rates).
 
 Nothing here imports Textual.

@@ -2,24 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from nspawn_tui.cgroups.reader import RawReading
+from nspawn_tui.cgroups.figures import RawReading
 from nspawn_tui.host.base import Sample
-
-
-@dataclass(frozen=True, slots=True)
-class _Previous:
-    timestamp: float
-    cpu_usage_usec: int | None
-    io_read_bytes: int | None
-    io_write_bytes: int | None
-
-
-def _rate(old: int | None, new: int | None, seconds: float) -> float | None:
-    if old is None or new is None or seconds <= 0 or new < old:
-        return None  # unknown, no time passed, or a new cgroup (counter reset)
-    return (new - old) / seconds
 
 
 class RateTracker:
@@ -31,36 +15,51 @@ class RateTracker:
     """
 
     def __init__(self) -> None:
-        self._previous: dict[str, _Previous] = {}
+        # key -> (timestamp, cpu_usage_usec, io_read_bytes, io_write_bytes)
+        self._previous: dict[str, tuple[float, int | None, int | None, int | None]] = {}
 
     def update(self, key: str, reading: RawReading, timestamp: float) -> Sample:
         """*timestamp* is ``time.monotonic()`` of the reading."""
+        (
+            cpu,
+            memory,
+            memory_max,
+            memory_high,
+            memory_peak,
+            oom_kills,
+            tasks,
+            tasks_max,
+            read,
+            write,
+        ) = reading  # a named tuple: unpacked at once
         old = self._previous.get(key)
+        self._previous[key] = (timestamp, cpu, read, write)
         cpu_percent = read_bps = write_bps = None
-        if old is not None:
-            seconds = timestamp - old.timestamp
-            usec_per_sec = _rate(old.cpu_usage_usec, reading.cpu_usage_usec, seconds)
-            cpu_percent = None if usec_per_sec is None else usec_per_sec / 1e6 * 100.0
-            read_bps = _rate(old.io_read_bytes, reading.io_read_bytes, seconds)
-            write_bps = _rate(old.io_write_bytes, reading.io_write_bytes, seconds)
-        self._previous[key] = _Previous(
-            timestamp, reading.cpu_usage_usec, reading.io_read_bytes, reading.io_write_bytes
-        )
+        # a rate is None when a figure is unknown, no time passed, or a counter
+        # went backwards (a new cgroup of the same name)
+        if old is not None and (seconds := timestamp - old[0]) > 0:
+            _, old_cpu, old_read, old_write = old
+            if cpu is not None and old_cpu is not None and cpu >= old_cpu:
+                cpu_percent = (cpu - old_cpu) / seconds / 1e6 * 100.0  # usec/s -> % of a core
+            if read is not None and old_read is not None and read >= old_read:
+                read_bps = (read - old_read) / seconds
+            if write is not None and old_write is not None and write >= old_write:
+                write_bps = (write - old_write) / seconds
         return Sample(
-            timestamp=timestamp,
-            cpu_usage_usec=reading.cpu_usage_usec,
-            cpu_percent=cpu_percent,
-            memory_current=reading.memory_current,
-            memory_max=reading.memory_max,
-            memory_high=reading.memory_high,
-            memory_peak=reading.memory_peak,
-            oom_kills=reading.oom_kills,
-            tasks_current=reading.tasks_current,
-            tasks_max=reading.tasks_max,
-            io_read_bytes=reading.io_read_bytes,
-            io_write_bytes=reading.io_write_bytes,
-            io_read_bps=read_bps,
-            io_write_bps=write_bps,
+            timestamp,
+            cpu,
+            cpu_percent,
+            memory,
+            memory_max,
+            memory_high,
+            memory_peak,
+            oom_kills,
+            tasks,
+            tasks_max,
+            read,
+            write,
+            read_bps,
+            write_bps,
         )
 
     def forget(self, key: str) -> None:

@@ -5,110 +5,53 @@ from __future__ import annotations
 import errno
 import os
 import resource
+import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
-from nspawn_tui.cgroups.layout import CgroupPaths
-from nspawn_tui.cgroups.parsers import (
-    HUGE_LIMIT,
-    parse_blkio_service_bytes,
-    parse_counter,
-    parse_flat_keyed,
-    parse_io_stat,
-    parse_limit,
+from nspawn_tui.cgroups.fastparse import fast_counter
+from nspawn_tui.cgroups.figures import (
+    IO,
+    IO_WRITE,
+    SLOTS,
+    Parse,
+    RawReading,
+    fast_for,
+    fields_for,
+    make_reading,
+    parse_bytes,
+    parse_text,
+    reading,
 )
-from nspawn_tui.host.base import UNLIMITED
+from nspawn_tui.cgroups.layout import CgroupPaths
+from nspawn_tui.cgroups.plan import (
+    NEVER,
+    DirState,
+    Draft,
+    Entry,
+    Plan,
+    Step,
+    Unsure,
+    entry,
+    pread,
+    pread_all,
+    read_entries,
+    read_rest,
+)
+
+__all__ = ["CgroupReader", "RawReading"]
 
 T = TypeVar("T")
 
 #: errnos of a descriptor whose cgroup was removed
 _VANISHED: Final = frozenset({errno.ENODEV, errno.ENOENT, errno.ESTALE})
-_CHUNK: Final = 4096
-#: a first read shorter than this holds the whole file (seq_file records are short)
-_SHORT_READ: Final = _CHUNK - 512
-
-
-@dataclass(frozen=True, slots=True)
-class RawReading:
-    """Counters and limits of one cgroup; ``None`` = unavailable, never 0."""
-
-    cpu_usage_usec: int | None = None
-    memory_current: int | None = None
-    memory_max: int | None = None  # UNLIMITED for no limit
-    memory_high: int | None = None
-    memory_peak: int | None = None
-    oom_kills: int | None = None
-    tasks_current: int | None = None
-    tasks_max: int | None = None  # UNLIMITED for no limit
-    io_read_bytes: int | None = None
-    io_write_bytes: int | None = None
-
-
-def _key(name: str) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        value = parse_flat_keyed(text).get(name)
-        if value is None:
-            raise ValueError(f"no {name!r} line")
-        return value
-
-    return parse
-
-
-def _cpuacct_usec(text: str) -> int:
-    return parse_counter(text) // 1000  # cpuacct.usage is in nanoseconds
-
-
-_cpu_stat_usec = _key("usage_usec")
-_oom_kill = _key("oom_kill")  # memory.events (v2) and memory.oom_control (v1)
-
-
-# Fast paths on the raw bytes for the common well-formed cases (one sweep reads
-# ~9 files per container; decoding and the general parsers cost more than the
-# pread itself). They return None when unsure; the general parser then decides.
-
-
-def _fast_counter(data: bytes) -> int | None:
-    digits = data[:-1] if data.endswith(b"\n") else data
-    return int(digits) if digits.isdigit() else None
-
-
-def _fast_limit(data: bytes) -> int | None:
-    value = _fast_counter(data)
-    if value is None:
-        return UNLIMITED if data == b"max\n" else None
-    return UNLIMITED if value >= HUGE_LIMIT else value
-
-
-def _fast_usage_usec(data: bytes) -> int | None:
-    if not data.startswith(b"usage_usec "):
-        return None
-    end = data.find(b"\n")
-    digits = data[11:end] if end >= 0 else data[11:]
-    return int(digits) if digits.isdigit() else None
-
-
-_FAST: Final[dict[object, Callable[[bytes], int | None]]] = {
-    parse_counter: _fast_counter,
-    parse_limit: _fast_limit,
-    _cpu_stat_usec: _fast_usage_usec,
-}
-
-
-@dataclass(slots=True)
-class _DirState:
-    ident: tuple[int, int]  # (st_dev, st_ino) of the directory when first seen
-    verified_at: float
-    fds: dict[str, int] = field(default_factory=dict)
-    missing: dict[str, float] = field(default_factory=dict)  # file -> re-check time
-    slow: dict[str, tuple[float, object]] = field(default_factory=dict)  # file -> (read at, value)
 
 
 class CgroupReader:
     """Reads :class:`RawReading` values, keeping file descriptors open.
 
-    Kept descriptors are read with ``os.pread(fd, 4096, 0)``: kernfs regenerates
+    Kept descriptors are read with ``os.pread(fd, size, 0)``: kernfs regenerates
     the content at offset 0 (~0.4 us against ~1.9 us for open/read/close).
 
     * A cgroup that vanished is noticed at once on kernfs (reads fail with
@@ -126,7 +69,20 @@ class CgroupReader:
       *slow_interval* seconds, not at every sweep; :meth:`refresh_limits`
       makes the next read fetch them again (after a limit was set).
 
+    A full read goes through the per-directory state above, file by file, and
+    leaves a plan (:mod:`~nspawn_tui.cgroups.plan`) for the same
+    :class:`CgroupPaths` object: the kept descriptors of the files read at
+    every sweep, their parsers, and the slow values. The next reads of that
+    object only ``pread`` and parse those descriptors. When the directories'
+    identity or the slow files are due, the plan checks (``stat``) or reads
+    them itself; a missing file due for a re-check, or any error or doubt
+    (ENODEV, a closed descriptor, a file to fall back to) makes a full read.
+
     Call :meth:`forget` for a cgroup no longer watched and :meth:`close` at the end.
+    The methods may be called from different threads (the host sweeps in a
+    worker thread while the event loop forgets machines or refreshes limits):
+    a lock keeps a descriptor from being closed, and its number reused, while
+    a read uses it.
     """
 
     def __init__(
@@ -146,10 +102,14 @@ class CgroupReader:
         self._verify_interval = verify_interval
         self._max_fds = max_fds
         self._clock = clock
-        self._dirs: dict[str, _DirState] = {}
+        self._dirs: dict[str, DirState] = {}
         self._kept = 0
         self._now = clock()  # time of the read() under way
         self._absent: set[str] = set()  # directories found absent during this read()
+        self._plans: dict[int, Plan] = {}  # id(paths) -> its plan (which holds paths)
+        self._shapes: dict[tuple[Step, ...], tuple[Step, ...]] = {}  # a few layouts
+        self._changes = 0  # how many times descriptors were closed or slow values cleared
+        self._lock = threading.Lock()
 
     @property
     def open_fds(self) -> int:
@@ -157,67 +117,62 @@ class CgroupReader:
         return self._kept
 
     def read(self, paths: CgroupPaths) -> RawReading:
-        self._now = self._clock()
-        self._absent.clear()
-        unified, v1 = paths.unified, paths.v1
-        cpu = None if unified is None else self._get(unified, "cpu.stat", _cpu_stat_usec)
-        if cpu is None and "cpuacct" in v1:
-            cpu = self._get(v1["cpuacct"], "cpuacct.usage", _cpuacct_usec)
-        mem_current = mem_max = mem_high = mem_peak = oom = None
-        if (mem := v1.get("memory")) is not None:
-            mem_current = self._get(mem, "memory.usage_in_bytes", parse_counter)
-            mem_max = self._get_slow(mem, "memory.limit_in_bytes", parse_limit)
-            mem_peak = self._get_slow(mem, "memory.max_usage_in_bytes", parse_counter)
-            oom = self._get_slow(mem, "memory.oom_control", _oom_kill)
-        elif unified is not None:
-            mem_current = self._get(unified, "memory.current", parse_counter)
-            mem_max = self._get_slow(unified, "memory.max", parse_limit)
-            mem_high = self._get_slow(unified, "memory.high", parse_limit)
-            mem_peak = self._get_slow(unified, "memory.peak", parse_counter)
-            oom = self._get_slow(unified, "memory.events", _oom_kill)
-        pids = v1.get("pids", unified)
-        tasks = tasks_max = None
-        if pids is not None:
-            tasks = self._get(pids, "pids.current", parse_counter)
-            tasks_max = self._get_slow(pids, "pids.max", parse_limit)
-        io: tuple[int, int] | None = None
-        if (blkio := v1.get("blkio")) is not None:
-            # the recursive file counts the container's sub-cgroups too
-            io = self._get(
-                blkio, "blkio.throttle.io_service_bytes_recursive", parse_blkio_service_bytes
-            )
-            if io is None:
-                io = self._get(blkio, "blkio.throttle.io_service_bytes", parse_blkio_service_bytes)
-        elif unified is not None:
-            io = self._get(unified, "io.stat", parse_io_stat)
-        return RawReading(
-            cpu_usage_usec=cpu,
-            memory_current=mem_current,
-            memory_max=mem_max,
-            memory_high=mem_high,
-            memory_peak=mem_peak,
-            oom_kills=oom,
-            tasks_current=tasks,
-            tasks_max=tasks_max,
-            io_read_bytes=None if io is None else io[0],
-            io_write_bytes=None if io is None else io[1],
-        )
+        with self._lock:
+            return self._read(paths)
+
+    def _read(self, paths: CgroupPaths) -> RawReading:
+        now = self._clock()
+        plan = self._plans.get(id(paths))
+        if plan is None or plan.paths is not paths:
+            return self._read_full(paths, now)
+        if now >= plan.deadline and not self._renew(plan, now):
+            return self._read_full(paths, now)
+        values = plan.base.copy()
+        try:
+            # strict=False: as long by construction, and strict costs 0.1 us a read
+            for (slot, size, bound, fast, parse, more), fd in zip(
+                plan.steps, plan.fds, strict=False
+            ):
+                data = pread(fd, size, 0)
+                if len(data) >= bound:
+                    data = read_rest(fd, data)
+                if fast is fast_counter:  # fast_counter inlined: memory and pids, every sweep
+                    digits = data.strip()
+                    value = int(digits) if digits.isdigit() else None
+                else:
+                    value = fast(data)
+                if value is None:
+                    value = parse_text(parse, data)
+                    if value is None and more is not None:
+                        value = read_entries(*more)
+                values[slot] = value
+        except (OSError, ValueError, Unsure):
+            # a vanished cgroup, a huge number, a file not open yet: a full read decides
+            return self._read_full(paths, now)
+        if (io := values[IO]) is not None:
+            values[IO], values[IO_WRITE] = io
+        return make_reading(values)
 
     def forget(self, paths: CgroupPaths) -> None:
         """Close the descriptors of this cgroup's directories."""
-        for directory in paths.directories():
-            self._drop(directory)
+        with self._lock:
+            for directory in paths.directories():
+                self._drop(directory)
 
     def refresh_limits(self, paths: CgroupPaths) -> None:
         """Read this cgroup's slowly changing files again at the next :meth:`read`."""
-        for directory in paths.directories():
-            state = self._dirs.get(directory)
-            if state is not None:
-                state.slow.clear()
+        with self._lock:
+            for directory in paths.directories():
+                state = self._dirs.get(directory)
+                if state is not None:
+                    self._invalidate(state)
+                    state.slow.clear()
 
     def close(self) -> None:
-        for directory in list(self._dirs):
-            self._drop(directory)
+        with self._lock:
+            for directory in list(self._dirs):
+                self._drop(directory)
+            self._plans.clear()
 
     def __enter__(self) -> CgroupReader:
         return self
@@ -225,21 +180,133 @@ class CgroupReader:
     def __exit__(self, *exc_info: object) -> None:
         self.close()
 
-    # -- internals
+    # -- plans
+
+    def _renew(self, plan: Plan, now: float) -> bool:
+        """Check the directories and read the slow files of *plan* if due; False: a full read."""
+        if now >= plan.hard or plan.deadline == NEVER:
+            return False
+        if now >= plan.verify_at:
+            for directory, state in plan.dirs:
+                try:
+                    st = os.stat(directory)
+                except OSError:
+                    return False  # gone: the full read notices it
+                if (st.st_dev, st.st_ino) != state.ident:
+                    return False  # removed and created again: likewise
+            for _, state in plan.dirs:
+                state.verified_at = now
+            plan.verify_at = now + self._verify_interval
+        if now >= plan.slow_at:
+            if plan.slow is None:
+                return False
+            for slot, state, name, fd, parse in plan.slow:
+                try:
+                    data = pread_all(fd)
+                except OSError:
+                    return False  # the full read reads it again and handles the error
+                value = parse_bytes(fast_for(parse), parse, data)
+                state.slow[name] = (now, value)
+                plan.base[slot] = value
+            plan.slow_at = now + self._slow_interval
+        plan.deadline = min(plan.hard, plan.verify_at, plan.slow_at)
+        return True
+
+    def _read_full(self, paths: CgroupPaths, now: float) -> RawReading:
+        """Read every figure through the directory states, and plan the next reads."""
+        self._now = now
+        self._absent.clear()
+        changes = self._changes
+        values: list[Any] = [None] * SLOTS
+        draft = Draft()
+        for slot, slow, chain in fields_for(paths):
+            if slow:
+                ((directory, name, parse),) = chain
+                values[slot] = self._get_slow(directory, name, parse)
+                draft.slow_file(self._dirs.get(directory), directory, slot, name, parse)
+            else:
+                values[slot] = self._read_chain(draft, slot, chain)
+        if draft.possible and draft.used and self._changes == changes:
+            self._register(self._plan(paths, values, draft), draft)
+        elif (old := self._plans.get(id(paths))) is not None:
+            self._evict(old)
+        return reading(values)
+
+    def _read_chain(self, draft: Draft, slot: int, chain: list[tuple[str, str, Parse]]) -> Any:
+        """The first value the files of *chain* give, in order; their step in *draft*."""
+        entries: list[Entry] = []
+        value = None
+        complete = True  # False when files after the one that gave the value are left
+        for index, (directory, name, parse) in enumerate(chain):
+            data = self._read_bytes(directory, name)
+            fd = draft.file(self._dirs.get(directory), directory, name, data)
+            if data is not None:
+                if fd is not None:
+                    entries.append(entry(fd, len(data), parse))
+                value = parse_bytes(fast_for(parse), parse, data)
+                if value is not None:
+                    complete = index == len(chain) - 1
+                    break
+        draft.step(slot, entries, complete)
+        return value
+
+    def _plan(self, paths: CgroupPaths, values: list[Any], draft: Draft) -> Plan:
+        base = values.copy()
+        for step in draft.steps:
+            base[step[0]] = None  # read by the plan
+        steps = tuple(draft.steps)
+        if all(more is None or not more[0] for *_, more in steps):  # no descriptor in it
+            steps = self._shapes.setdefault(steps, steps)
+        verified = min(state.verified_at for state in draft.used.values())
+        plan = Plan(
+            paths=paths,
+            steps=steps,
+            fds=tuple(draft.fds),
+            base=base,
+            dirs=tuple(draft.used.items()),
+            slow=None if draft.slow is None else tuple(draft.slow),
+            hard=draft.hard,
+            verify_at=verified + self._verify_interval,
+            slow_at=draft.slow_at + self._slow_interval,
+        )
+        plan.deadline = min(plan.hard, plan.verify_at, plan.slow_at)
+        return plan
+
+    def _register(self, plan: Plan, draft: Draft) -> None:
+        for state in draft.used.values():
+            live = []
+            for other in state.plans:
+                if other.paths == plan.paths:  # an older plan of the same cgroup
+                    self._evict(other)
+                elif other.deadline != NEVER:
+                    live.append(other)
+            live.append(plan)
+            state.plans = live
+        if (old := self._plans.get(id(plan.paths))) is not None:
+            self._evict(old)
+        self._plans[id(plan.paths)] = plan
+
+    def _evict(self, plan: Plan) -> None:
+        plan.deadline = NEVER
+        key = id(plan.paths)
+        if self._plans.get(key) is plan:
+            del self._plans[key]
+
+    def _invalidate(self, state: DirState) -> None:
+        """Descriptors of *state* are closed or its slow values cleared: void its plans."""
+        self._changes += 1
+        for plan in state.plans:
+            self._evict(plan)
+        state.plans = []
+
+    # -- files, through the directory states
 
     def _get(self, directory: str, name: str, parse: Callable[[str], T]) -> T | None:
         data = self._read_bytes(directory, name)
         if data is None:
             return None
-        fast = _FAST.get(parse)
-        if fast is not None:
-            value = fast(data)
-            if value is not None:
-                return value  # type: ignore[return-value]  # _FAST maps parsers returning int
-        try:
-            return parse(data.decode("ascii"))
-        except ValueError:  # malformed content (UnicodeDecodeError included)
-            return None
+        value: T | None = parse_bytes(fast_for(parse), parse, data)
+        return value
 
     def _get_slow(self, directory: str, name: str, parse: Callable[[str], T]) -> T | None:
         """:meth:`_get` for a file read every *slow_interval* seconds only."""
@@ -257,11 +324,12 @@ class CgroupReader:
     def _drop(self, directory: str) -> None:
         state = self._dirs.pop(directory, None)
         if state is not None:
+            self._invalidate(state)
             for fd in state.fds.values():
                 os.close(fd)
             self._kept -= len(state.fds)
 
-    def _state(self, directory: str, now: float) -> _DirState | None:
+    def _state(self, directory: str, now: float) -> DirState | None:
         state = self._dirs.get(directory)
         if state is not None and now - state.verified_at < self._verify_interval:
             return state
@@ -278,7 +346,7 @@ class CgroupReader:
             self._drop(directory)  # removed and created again
             state = None
         if state is None:
-            state = self._dirs[directory] = _DirState(ident, now)
+            state = self._dirs[directory] = DirState(ident, now)
         state.verified_at = now
         return state
 
@@ -305,9 +373,10 @@ class CgroupReader:
                 state.fds[name] = fd
                 self._kept += 1
         try:
-            data = _pread_all(fd)
+            data = pread_all(fd)
         except OSError as exc:
             if kept:
+                self._invalidate(state)  # before the descriptor's number can be reused
                 del state.fds[name]
                 self._kept -= 1
             os.close(fd)
@@ -321,7 +390,7 @@ class CgroupReader:
         return data
 
     def _open_failed(
-        self, directory: str, state: _DirState, name: str, exc: OSError, now: float
+        self, directory: str, state: DirState, name: str, exc: OSError, now: float
     ) -> None:
         if exc.errno in (errno.EMFILE, errno.ENFILE):
             return  # out of descriptors: transient, try again next time
@@ -336,15 +405,3 @@ class CgroupReader:
                 self._drop(directory)
                 return
         state.missing[name] = now + self._recheck_missing  # absent or unreadable
-
-
-def _pread_all(fd: int) -> bytes:
-    first = os.pread(fd, _CHUNK, 0)
-    if len(first) < _SHORT_READ:
-        return first
-    chunks = [first]
-    offset = len(first)
-    while chunk := os.pread(fd, _CHUNK, offset):
-        chunks.append(chunk)
-        offset += len(chunk)
-    return b"".join(chunks)
