@@ -16,6 +16,7 @@ from __future__ import annotations
 import sys
 
 from rich.segment import Segment
+from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.geometry import Region
 from textual.strip import Strip
@@ -32,6 +33,7 @@ class Figures(Widget):
         super().__init__()
         self.lines = lines
         self.tick = 0
+        self._style: Style | None = None
 
     def on_mount(self) -> None:
         self.set_interval(1.0, self.step)
@@ -40,8 +42,16 @@ class Figures(Widget):
         self.tick += 1
         self.refresh(*(Region(0, y, 6, 1) for y in range(1, self.lines + 1)))
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+
     def render_line(self, y: int) -> Strip:
-        style = self.rich_style
+        # the style resolved once, as the dashboard's table does: the floor is
+        # Textual's cost, not that of resolving CSS on every line
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
         if 1 <= y <= self.lines:
             value = (self.tick * 7.3 + y * 3.1) % 100
             text = f"{value:6.1f}        1.2G     64   47m"
