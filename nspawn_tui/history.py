@@ -1,6 +1,6 @@
-"""History of a figure, binned for a sparkline that moves only every few seconds.
+"""History of a figure, binned for a graph that moves only every few seconds.
 
-A sparkline fed with every raw sample scrolls by one column each second: every
+A graph fed with every raw sample scrolls by one column each second: every
 column changes, the whole graph is repainted and sent again.  Averaging the
 samples into bins aligned to the clock (5 s by default) and drawing only the
 completed bins makes the graph change once per bin.  No Textual here.

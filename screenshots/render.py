@@ -28,9 +28,21 @@ async def _settle(pilot: Pilot[None]) -> None:
             return
 
 
+async def _history(pilot: Pilot[None], seconds: float = 300.0, step: float = 5.0) -> None:
+    """Let the dashboard poll the frozen host over simulated minutes: its graphs fill."""
+    screen = pilot.app.screen
+    assert isinstance(screen, DashboardScreen) and isinstance(screen.host, DemoHost)
+    for _ in range(int(seconds / step)):
+        polls = screen.polls
+        screen.host.tick(step)
+        while screen.polls == polls:
+            await pilot.pause(0.02)
+
+
 async def _dashboard(pilot: Pilot[None]) -> None:
     await _settle(pilot)
     await pilot.press("down", "down", "down")  # the busy ci-runner
+    await _history(pilot)
     await pilot.pause(0.3)
 
 
@@ -48,7 +60,7 @@ async def _limits(pilot: Pilot[None]) -> None:
 
 async def render(name: str, steps: Steps, size: tuple[int, int] = (120, 40)) -> Path:
     host = DemoHost(seed=1, frozen=True)
-    for _ in range(40):  # some history for the sparklines
+    for _ in range(40):  # some history for the graphs
         host.tick(3.0)
         await host.snapshot()
     app = NspawnApp(host, interval=0.2)
