@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Final
 
 from nspawn_tui.formatting import (
+    UNAVAILABLE,
+    format_bytes,
     format_count,
     format_duration,
-    format_memory,
     format_percent,
+    is_unlimited,
     memory_fraction,
 )
 from nspawn_tui.host.base import Machine, Sample
@@ -50,13 +52,30 @@ STYLE_HOT: Final = "hot"
 STYLE_NA: Final = "na"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Row:
+    """The texts, styles and sort keys of one machine's line.
+
+    Read-only by convention, not frozen: one is built per machine per poll,
+    and a frozen dataclass's ``__init__`` costs four times as much.
+    Nothing assigns to a Row's fields (:func:`dataclasses.replace` makes new ones).
+    """
+
     name: str
     cells: tuple[str, ...]
     styles: tuple[str, ...]
     sort_keys: tuple[tuple[int, float | str], ...]  # one per column: (missing?, value)
     running: bool
+
+
+#: the sort key of a missing value (sorted last in either direction)
+_MISSING: Final[tuple[int, float | str]] = (1, 0.0)
+_DIM_STYLES: Final = (STYLE_DIM,) * len(COLUMNS)
+_STOPPED_METRICS: Final = ("", "", "", "")
+_WAITING_CELLS: Final = ("…", "…", "…")  # running, first sample not read yet
+_WAITING_STYLES: Final = (STYLE_NA, STYLE_NA, STYLE_NA, STYLE_NONE)
+
+Identity = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, float | str], ...]]
 
 
 def _tasks_style(sample: Sample | None) -> str:
@@ -69,7 +88,96 @@ def _tasks_style(sample: Sample | None) -> str:
 
 
 def _key(value: float | str | None) -> tuple[int, float | str]:
-    return (1, 0.0) if value is None else (0, value)
+    return _MISSING if value is None else (0, value)
+
+
+def _identity(machine: Machine) -> Identity:
+    """Cells, styles and sort keys of the columns that depend on the machine only."""
+    running = machine.running
+    address = machine.addresses[0] if machine.addresses else None
+    cells = (machine.name, machine.state, machine.os or "—", (address or "") if running else "")
+    if running:
+        styles: tuple[str, ...] = (
+            STYLE_NONE, STYLE_NONE, STYLE_NONE if machine.os else STYLE_NA, STYLE_NONE
+        )  # fmt: skip
+    else:
+        styles = _DIM_STYLES[:4]
+    keys = (
+        _key(machine.name),
+        _key(f"{0 if running else 1}{machine.state}"),
+        _key(machine.os or None),
+        _key(address),
+    )
+    return cells, styles, keys
+
+
+def _limit_suffix(limit: int | None) -> str:
+    """What :func:`format_memory` puts after the current figure: "/1.0G" or ""."""
+    return "" if limit is None or is_unlimited(limit) else f"/{format_bytes(limit)}"
+
+
+def _uptime_key(uptime: float | None) -> int | None:
+    """Equal keys give equal :func:`format_duration` texts (minutes from 60 s on)."""
+    if uptime is None or uptime < 0:
+        return None
+    total = int(uptime)
+    return total // 60 if total >= 60 else -1 - total
+
+
+def _row(
+    identity: Identity,
+    machine: Machine,
+    sample: Sample | None,
+    uptime: float | None,
+    uptime_text: str,
+    limit_suffix: str,
+    cpu_scale: float,
+) -> Row:
+    """A row from its identity part and the figures of ``sample``."""
+    # Built for every machine every second: _key() and the formatting helpers
+    # are inlined where that saves a call (the same results).
+    cells, styles, keys = identity
+    running = machine.running
+    cpu = mem = tasks = None
+    if sample is not None:
+        cpu = sample.cpu_percent
+        if cpu is not None:
+            cpu /= cpu_scale
+        mem = sample.memory_current
+        tasks = sample.tasks_current
+    if running:
+        if sample is not None:
+            metrics: tuple[str, ...] = (
+                format_percent(cpu),
+                (UNAVAILABLE if mem is None else format_bytes(mem)) + limit_suffix,
+                format_count(tasks),
+                uptime_text,
+            )
+            fraction = memory_fraction(mem, sample.memory_max)
+            metric_styles: tuple[str, ...] = (
+                STYLE_NA if cpu is None else (STYLE_HOT if cpu >= 80 else STYLE_NONE),
+                STYLE_NA
+                if mem is None
+                else (STYLE_WARN if fraction is not None and fraction >= 0.9 else STYLE_NONE),
+                _tasks_style(sample),
+                STYLE_NONE,
+            )
+        else:
+            metrics = (*_WAITING_CELLS, uptime_text)
+            metric_styles = _WAITING_STYLES
+    else:
+        metrics, metric_styles = _STOPPED_METRICS, _DIM_STYLES[4:]
+    sort_keys = keys + (
+        _MISSING if cpu is None else (0, cpu),
+        _MISSING if mem is None else (0, mem),
+        _MISSING if tasks is None else (0, tasks),
+        _MISSING if uptime is None else (0, uptime),
+    )
+    return Row(machine.name, cells + metrics, styles + metric_styles, sort_keys, running)
+
+
+def _uptime(machine: Machine, now: float) -> float | None:
+    return now - machine.started_at if machine.running and machine.started_at else None
 
 
 def build_row(
@@ -80,51 +188,17 @@ def build_row(
     cpu_scale: float = 1.0,
 ) -> Row:
     """One row; ``cpu_scale`` divides CPU % (1 = % of one core, N = % of N cores)."""
-    running = machine.running
-    cpu = sample.cpu_percent / cpu_scale if sample and sample.cpu_percent is not None else None
-    mem = sample.memory_current if sample else None
-    mem_max = sample.memory_max if sample else None
-    uptime = now - machine.started_at if running and machine.started_at else None
-    cells: tuple[str, ...]
-    styles: tuple[str, ...]
-    if running:
-        cells = (
-            machine.name,
-            machine.state,
-            machine.os or "—",
-            machine.addresses[0] if machine.addresses else "",
-            format_percent(cpu) if sample else "…",
-            format_memory(mem, mem_max) if sample else "…",
-            format_count(sample.tasks_current) if sample else "…",
-            format_duration(uptime),
-        )
-        fraction = memory_fraction(mem, mem_max)
-        styles = (
-            STYLE_NONE,
-            STYLE_NONE,
-            STYLE_NONE if machine.os else STYLE_NA,
-            STYLE_NONE,
-            STYLE_NA if cpu is None else (STYLE_HOT if cpu >= 80 else STYLE_NONE),
-            STYLE_NA
-            if mem is None
-            else (STYLE_WARN if fraction is not None and fraction >= 0.9 else STYLE_NONE),
-            _tasks_style(sample),
-            STYLE_NONE,
-        )
-    else:
-        cells = (machine.name, machine.state, machine.os or "—", "", "", "", "", "")
-        styles = (STYLE_DIM,) * len(COLUMNS)
-    sort_keys = (
-        _key(machine.name),
-        _key(f"{0 if running else 1}{machine.state}"),
-        _key(machine.os or None),
-        _key(machine.addresses[0] if machine.addresses else None),
-        _key(cpu),
-        _key(mem),
-        _key(sample.tasks_current if sample else None),
-        _key(uptime),
+    uptime = _uptime(machine, now)
+    limit = sample.memory_max if sample is not None else None
+    return _row(
+        _identity(machine),
+        machine,
+        sample,
+        uptime,
+        format_duration(uptime),
+        _limit_suffix(limit),
+        cpu_scale,
     )
-    return Row(machine.name, cells, styles, sort_keys, running)
 
 
 def build_rows(
@@ -135,6 +209,93 @@ def build_rows(
     cpu_scale: float = 1.0,
 ) -> list[Row]:
     return [build_row(m, samples.get(m.name), now, cpu_scale=cpu_scale) for m in machines]
+
+
+@dataclass(slots=True)
+class _Entry:
+    """What :class:`RowCache` keeps of one machine between polls."""
+
+    machine: Machine
+    identity: Identity
+    row: Row | None = None
+    sample: Sample | None = None
+    uptime: float | None = None
+    cpu_scale: float = 1.0
+    uptime_key: int | None = None
+    uptime_text: str = ""
+    limit: int | None = None
+    limit_suffix: str = ""
+
+
+class RowCache:
+    """:func:`build_rows` for a poll loop: what did not change is not built again.
+
+    Hosts keep a :class:`Machine` object while nothing about the machine
+    changes (the demo host does; machined builds equal ones), so its name,
+    state, OS and address cells, styles and sort keys are kept with it.  A row
+    whose machine, sample, CPU scale and uptime are all unchanged is reused
+    whole; the uptime text is kept while its minute (its second, below one
+    minute) stays the same, and the text of a memory limit while the limit does.
+    The rows are equal to what :func:`build_rows` returns.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    def build(
+        self,
+        machines: Sequence[Machine],
+        samples: dict[str, Sample],
+        now: float,
+        *,
+        cpu_scale: float = 1.0,
+    ) -> list[Row]:
+        entries = self._entries
+        rows: list[Row] = []
+        for machine in machines:
+            name = machine.name
+            sample = samples.get(name)
+            entry = entries.get(name)
+            if entry is None:
+                entry = entries[name] = _Entry(machine, _identity(machine))
+            elif entry.machine is not machine:
+                if entry.machine != machine:
+                    entry.identity = _identity(machine)
+                    entry.row = None
+                entry.machine = machine
+            uptime = _uptime(machine, now)
+            row = entry.row
+            if (
+                row is not None
+                and sample is entry.sample
+                and uptime == entry.uptime
+                and cpu_scale == entry.cpu_scale
+            ):
+                rows.append(row)
+                continue
+            uptime_key = _uptime_key(uptime)
+            if uptime_key is None or uptime_key != entry.uptime_key:
+                entry.uptime_text = format_duration(uptime)
+                entry.uptime_key = uptime_key
+            limit = sample.memory_max if sample is not None else None
+            if limit != entry.limit:
+                entry.limit, entry.limit_suffix = limit, _limit_suffix(limit)
+            row = _row(
+                entry.identity,
+                machine,
+                sample,
+                uptime,
+                entry.uptime_text,
+                entry.limit_suffix,
+                cpu_scale,
+            )
+            entry.row, entry.sample, entry.uptime, entry.cpu_scale = row, sample, uptime, cpu_scale
+            rows.append(row)
+        if len(entries) > len(rows):  # machines gone: forget them
+            names = {row.name for row in rows}
+            for gone in [name for name in entries if name not in names]:
+                del entries[gone]
+        return rows
 
 
 def layout_columns(width: int) -> list[tuple[Column, int]]:

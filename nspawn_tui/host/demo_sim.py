@@ -193,39 +193,60 @@ def cpu_target(m: SimMachine, t: float) -> float:
 
 
 def step(m: SimMachine, t: float, f: Factors) -> None:
-    """Advance one running machine by ``f.dt`` seconds, ending at time ``t``."""
+    """Advance one running machine by ``f.dt`` seconds, ending at time ``t``.
+
+    Run for every machine every second: :func:`cpu_target`,
+    :func:`memory_bounds` and :func:`clamp` are inlined here (the same
+    arithmetic in the same order, so the same figures).
+    """
     rnd = m.rng.random
     p = m.profile
+    spec = m.spec
     # CPU: slow sine plus mean-reverting noise; the counter follows the percentage.
-    m.cpu_noise = m.cpu_noise * f.k_cpu + (rnd() - 0.5) * f.s_cpu * p.cpu_noise
-    delta = int(cpu_target(m, t) * f.usec_per_pct)
+    noise = m.cpu_noise = m.cpu_noise * f.k_cpu + (rnd() - 0.5) * f.s_cpu * p.cpu_noise
+    cpu = p.cpu_base + p.cpu_amp * math.sin(TWO_PI * t / p.cpu_period + m.cpu_phase) + noise
+    lo, hi = p.cpu_lo, p.cpu_hi
+    usec_per_pct = f.usec_per_pct
+    delta = int((lo if cpu < lo else hi if cpu > hi else cpu) * usec_per_pct)
     m.cpu_usage_usec += delta
-    m.cpu_percent = delta / f.usec_per_pct
+    m.cpu_percent = delta / usec_per_pct
     # Memory: noise around a target that occasionally steps.
-    lo, hi = memory_bounds(m)
-    if m.spec.near_limit:
+    limit = m.memory_max
+    if spec.near_limit and limit != UNLIMITED:
+        lo, hi = 0.92 * limit, 0.97 * limit
+    else:
+        hi = spec.memory * 3.0
+        if limit != UNLIMITED:
+            hi = min(hi, 0.9 * limit)
+        lo = min(4 * MiB, hi)
+    if spec.near_limit:
         m.mem_target = (lo + hi) / 2
         if rnd() < f.p_oom:
             m.oom_kills += 1
     elif rnd() < f.p_jump:
-        m.mem_target = clamp(m.mem_target * (0.8 + 0.45 * rnd()), lo, hi)
-    m.mem_noise = m.mem_noise * f.k_mem + (rnd() - 0.5) * f.s_mem * 0.015 * m.mem_target
-    current = int(clamp(m.mem_target + m.mem_noise, lo, hi)) // PAGE * PAGE
+        target = m.mem_target * (0.8 + 0.45 * rnd())
+        m.mem_target = lo if target < lo else hi if target > hi else target
+    target = m.mem_target
+    mem_noise = m.mem_noise = m.mem_noise * f.k_mem + (rnd() - 0.5) * f.s_mem * 0.015 * target
+    value = target + mem_noise
+    current = int(lo if value < lo else hi if value > hi else value) // PAGE * PAGE
     m.memory_current = current
     if current > m.memory_peak:
         m.memory_peak = current
     # Tasks drift towards the spec's figure.
-    base = m.spec.tasks
-    m.tasks = m.tasks * f.k_mem + base * (1.0 - f.k_mem) + (rnd() - 0.5) * f.s_mem * 0.1 * base
+    base = spec.tasks
+    k_mem = f.k_mem
+    m.tasks = m.tasks * k_mem + base * (1.0 - k_mem) + (rnd() - 0.5) * f.s_mem * 0.1 * base
     # I/O: log-normal rates, counters integrate them.
-    m.io_walk_read = m.io_walk_read * f.k_io + (rnd() - 0.5) * f.s_io * 0.6
-    m.io_walk_write = m.io_walk_write * f.k_io + (rnd() - 0.5) * f.s_io * 0.6
-    read = int(p.io_read * math.exp(m.io_walk_read) * f.dt)
-    write = int(p.io_write * math.exp(m.io_walk_write) * f.dt)
+    k_io, s_io, dt = f.k_io, f.s_io, f.dt
+    walk_read = m.io_walk_read = m.io_walk_read * k_io + (rnd() - 0.5) * s_io * 0.6
+    walk_write = m.io_walk_write = m.io_walk_write * k_io + (rnd() - 0.5) * s_io * 0.6
+    read = int(p.io_read * math.exp(walk_read) * dt)
+    write = int(p.io_write * math.exp(walk_write) * dt)
     m.io_read_bytes += read
     m.io_write_bytes += write
-    m.io_read_bps = read / f.dt
-    m.io_write_bps = write / f.dt
+    m.io_read_bps = read / dt
+    m.io_write_bps = write / dt
 
 
 def escape_unit(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import deque
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -17,11 +17,12 @@ from nspawn_tui.host.base import (
     EventKind,
     Host,
     HostError,
+    Machine,
     MachineDetails,
     Snapshot,
 )
 from nspawn_tui.journal_store import DEFAULT_SCROLLBACK
-from nspawn_tui.rowmodel import COLUMN_KEYS, build_rows
+from nspawn_tui.rowmodel import COLUMN_KEYS, RowCache
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Pending
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.detail_panel import DetailPanel
@@ -49,14 +50,17 @@ def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBA
     )
 
 
-@dataclass(slots=True)
-class _Point:
-    t: float
-    cpu: float | None
-    mem: int | None
+#: one reading kept for the graphs: (timestamp, CPU %, memory bytes); a plain
+#: tuple, made for every machine every poll (a dataclass costs three times as much)
+_Point = tuple[float, float | None, int | None]
 
 
 class DashboardScreen(ActionsMixin):
+    _table: MachineTable  # the widgets the poll updates, set on mount
+    _header: HostHeader
+    _panel: DetailPanel
+    _status_line: Static
+
     #: no border and no content of its own (its widgets cover it), so each frame
     #: Textual draws its lines as plain background instead of styling them
     BLANK = True
@@ -93,11 +97,13 @@ class DashboardScreen(ActionsMixin):
         self.polls = 0
         self._wake = asyncio.Event()
         self._history: dict[str, deque[_Point]] = {}
+        self._history_machines: tuple[Machine, ...] = ()
         self._bins_key: tuple[str | None, int, bool] | None = None
         self._bins: tuple[list[float], list[float]] = ([], [])
         self._details: MachineDetails | None = None
         self._pending: dict[str, Pending] = {}
         self._status_text = ""
+        self._row_cache = RowCache()
 
     def compose(self) -> ComposeResult:
         yield HostHeader(self.host.description, id="host-header")
@@ -108,8 +114,13 @@ class DashboardScreen(ActionsMixin):
         yield Footer()
 
     def on_mount(self) -> None:
+        # Looked up once: the poll uses them every second.
+        self._table = self.query_one(MachineTable)
+        self._header = self.query_one(HostHeader)
+        self._panel = self.query_one(DetailPanel)
+        self._status_line = self.query_one("#status-line", Static)
         self.query_one("#filter", Input).display = False
-        self.query_one(MachineTable).focus()
+        self._table.focus()
         self._poll_loop()
         self._event_loop()
 
@@ -118,14 +129,18 @@ class DashboardScreen(ActionsMixin):
     @work(exclusive=True, group="poll")
     async def _poll_loop(self) -> None:
         """One poll at a time, re-armed after it completes (never overlapping)."""
+        loop = asyncio.get_running_loop()
         while True:
             snapshot = await self.host.snapshot()
             self._apply(snapshot)
             self._wake.clear()
+            # Until the interval elapses or an event wakes us: a timer that sets
+            # the event costs less than wait_for's task and timeout every second.
+            timer = loop.call_later(self.interval, self._wake.set)
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self.interval)
-            except TimeoutError:
-                pass  # the normal case: the interval elapsed without an event
+                await self._wake.wait()
+            finally:
+                timer.cancel()
 
     @work(exclusive=True, group="events")
     async def _event_loop(self) -> None:
@@ -149,11 +164,11 @@ class DashboardScreen(ActionsMixin):
     def _render_snapshot(self, snapshot: Snapshot) -> None:
         now = self.host.now()
         cpu_scale = float(snapshot.stats.cpu_count) if self.cpu_per_host else 1.0
-        table = self.query_one(MachineTable)
+        table = self._table
         table.set_cpu_title("CPU%H" if self.cpu_per_host else "CPU%")
-        rows = build_rows(snapshot.machines, snapshot.samples, now, cpu_scale=cpu_scale)
+        rows = self._row_cache.build(snapshot.machines, snapshot.samples, now, cpu_scale=cpu_scale)
         table.set_rows(self._decorate_rows(rows))
-        self.query_one(HostHeader).show(snapshot, self.interval, self._cpu_mode_text())
+        self._show_header()
         self._update_status()
         self._update_detail()
 
@@ -162,15 +177,24 @@ class DashboardScreen(ActionsMixin):
             self._render_snapshot(self.snapshot)
 
     def _record_history(self, snapshot: Snapshot) -> None:
+        history = self._history
         for name, sample in snapshot.samples.items():
-            points = self._history.get(name)
+            points = history.get(name)
             if points is None:
-                points = self._history[name] = deque()
-            points.append(_Point(sample.timestamp, sample.cpu_percent, sample.memory_current))
-            while points and sample.timestamp - points[0].t > HISTORY_SECONDS:
+                points = history[name] = deque()
+            timestamp = sample.timestamp
+            points.append((timestamp, sample.cpu_percent, sample.memory_current))
+            while points and timestamp - points[0][0] > HISTORY_SECONDS:
                 points.popleft()
-        for gone in set(self._history) - {m.name for m in snapshot.machines}:
-            del self._history[gone]
+        if snapshot.machines is not self._history_machines:  # the same tuple: none gone
+            self._history_machines = snapshot.machines
+            for gone in set(history) - {m.name for m in snapshot.machines}:
+                del history[gone]
+
+    def _show_header(self) -> None:
+        """The host line (it repaints only what changed)."""
+        if self.snapshot is not None:
+            self._header.show(self.snapshot, self.interval, self._cpu_mode_text())
 
     def _cpu_mode_text(self) -> str:
         if self.cpu_per_host and self.snapshot is not None:
@@ -178,7 +202,7 @@ class DashboardScreen(ActionsMixin):
         return "% of one core"
 
     def _update_status(self) -> None:
-        table = self.query_one(MachineTable)
+        table = self._table
         parts = [f"sort: {table.sort_key}{' (reversed)' if table.sort_reverse else ''}"]
         if table.name_filter:
             parts.append(f"filter: {table.name_filter!r} ({len(table.visible_names)} shown)")
@@ -188,17 +212,17 @@ class DashboardScreen(ActionsMixin):
         text = " · ".join(parts)
         if text != self._status_text:  # an update repaints the line and lays out the screen
             self._status_text = text
-            self.query_one("#status-line", Static).update(text)
+            self._status_line.update(text)
 
     def _update_detail(self) -> None:
-        panel = self.query_one(DetailPanel)
+        panel = self._panel
         if not panel.display or self.snapshot is None:
             return  # hidden panels cost nothing
-        name = self.query_one(MachineTable).cursor_name
+        name = self._table.cursor_name
         machine = next((m for m in self.snapshot.machines if m.name == name), None)
         sample = self.snapshot.samples.get(name) if name else None
         points = self._history.get(name, deque()) if name else deque()
-        now = points[-1].t if points else 0.0
+        now = points[-1][0] if points else 0.0
         details = self._details if self._details and name == self._details.machine.name else None
         # 5-second bins: the graphs move once per bin, not every second, and the
         # bins are computed once per bin too (samples inside the open bin do not count)
@@ -207,10 +231,13 @@ class DashboardScreen(ActionsMixin):
             self._bins_key = key
             self._bins = (
                 completed_bins(
-                    ((p.t, p.cpu) for p in points), now, bin_seconds=BIN_SECONDS, count=HISTORY_BINS
+                    ((t, cpu) for t, cpu, _ in points),
+                    now,
+                    bin_seconds=BIN_SECONDS,
+                    count=HISTORY_BINS,
                 ),
                 completed_bins(
-                    ((p.t, None if p.mem is None else float(p.mem)) for p in points),
+                    ((t, None if mem is None else float(mem)) for t, _, mem in points),
                     now,
                     bin_seconds=BIN_SECONDS,
                     count=HISTORY_BINS,
@@ -325,8 +352,7 @@ class DashboardScreen(ActionsMixin):
         index = max(0, min(len(steps) - 1, current + direction))
         self.interval = steps[index]
         self.notify(f"Refresh every {self.interval:g}s")
-        if self.snapshot is not None:
-            self.query_one(HostHeader).show(self.snapshot, self.interval, self._cpu_mode_text())
+        self._show_header()
         self._wake.set()
 
     def action_faster(self) -> None:

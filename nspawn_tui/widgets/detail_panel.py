@@ -72,6 +72,8 @@ class DetailPanel(Widget):
         super().__init__(id=id)
         self._last_text: str = ""
         self._last_titles: tuple[str, str] = ("", "")
+        #: the histories last given: the dashboard passes the same lists until its bins move
+        self._last_histories: tuple[Sequence[float], Sequence[float]] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -81,6 +83,14 @@ class DetailPanel(Widget):
                 yield HistoryGraph(id="cpu-graph")
                 yield _Text(id="mem-title", classes="graph-title")
                 yield HistoryGraph(id="mem-graph")
+
+    def on_mount(self) -> None:
+        # Looked up once: show() runs every second.
+        self._props = self.query_one("#detail-props", _Text)
+        self._cpu_title = self.query_one("#cpu-title", _Text)
+        self._mem_title = self.query_one("#mem-title", _Text)
+        self._cpu_graph = self.query_one("#cpu-graph", HistoryGraph)
+        self._mem_graph = self.query_one("#mem-graph", HistoryGraph)
 
     def show(
         self,
@@ -95,17 +105,20 @@ class DetailPanel(Widget):
         text = self._props_text(machine, sample, details, now)
         if text != self._last_text:
             self._last_text = text
-            self.query_one("#detail-props", _Text).set_text(text)
+            self._props.set_text(text)
         span = format_duration(history_seconds)
         cpu_now = format_percent(sample.cpu_percent) if sample else "n/a"
         mem_now = format_bytes(sample.memory_current) if sample else "n/a"
         titles = (f"CPU % of one core, last {span}: {cpu_now}", f"Memory, last {span}: {mem_now}")
         if titles != self._last_titles:
             self._last_titles = titles
-            self.query_one("#cpu-title", _Text).set_text(titles[0])
-            self.query_one("#mem-title", _Text).set_text(titles[1])
-        self.query_one("#cpu-graph", HistoryGraph).set_values(cpu_history)
-        self.query_one("#mem-graph", HistoryGraph).set_values(mem_history)
+            self._cpu_title.set_text(titles[0])
+            self._mem_title.set_text(titles[1])
+        last = self._last_histories
+        if last is None or last[0] is not cpu_history or last[1] is not mem_history:
+            self._last_histories = (cpu_history, mem_history)
+            self._cpu_graph.set_values(cpu_history)
+            self._mem_graph.set_values(mem_history)
 
     @staticmethod
     def _props_text(

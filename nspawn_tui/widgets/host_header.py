@@ -11,7 +11,7 @@ from textual.geometry import Region
 from textual.widgets import Static
 
 from nspawn_tui.formatting import format_bytes
-from nspawn_tui.host.base import Snapshot
+from nspawn_tui.host.base import Machine, Snapshot
 from nspawn_tui.widgets.machine_table import changed_span
 
 
@@ -27,11 +27,15 @@ class HostHeader(Static):
         super().__init__("", id=id)
         self.description = description
         self._last: str = ""
+        self._machines: tuple[Machine, ...] | None = None
+        self._counts = ""
 
     def show(self, snapshot: Snapshot, interval: float, cpu_mode: str) -> None:
         stats = snapshot.stats
-        running = sum(1 for m in snapshot.machines if m.running)
-        stopped = len(snapshot.machines) - running
+        if snapshot.machines is not self._machines:  # hosts keep the tuple while none changes
+            self._machines = snapshot.machines
+            running = sum(1 for m in snapshot.machines if m.running)
+            self._counts = f"{running} running, {len(snapshot.machines) - running} stopped"
         cpu = "n/a" if stats.cpu_percent is None else f"{stats.cpu_percent:.0f}%"
         memory = (
             "n/a"
@@ -42,7 +46,7 @@ class HostHeader(Static):
             f"{stats.hostname}",
             f"{stats.cpu_count} CPUs {cpu}",
             f"mem {memory}",
-            f"{running} running, {stopped} stopped",
+            self._counts,
             f"every {interval:g}s",
             f"CPU% = {cpu_mode}",
             self.description,

@@ -14,6 +14,7 @@ CPU + tasks go out as one run with one colour escape instead of two.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import attrgetter
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -171,10 +172,13 @@ class MachineTable(Widget, can_focus=True):
     def set_rows(self, rows: list[Row]) -> None:
         """New data: repaint only cells whose text or style changed."""
         self._rows = {row.name: row for row in rows}
-        self.selected &= set(self._rows)
+        if self.selected:
+            self.selected.intersection_update(self._rows)
         old = self._visible
         self._restack(keep=self.cursor_name)
-        if [r.name for r in old] != [r.name for r in self._visible]:
+        if len(old) != len(self._visible) or any(
+            a.name != b.name for a, b in zip(old, self._visible, strict=True)
+        ):
             self._refresh_all()
             return
         # Only the lines on screen: rows scrolled out are drawn when they come in.
@@ -249,7 +253,7 @@ class MachineTable(Widget, can_focus=True):
             needle = self.name_filter.lower()
             rows = [row for row in rows if needle in row.name.lower()]
         column = COLUMNS_INDEX[self.sort_key]
-        rows.sort(key=lambda r: r.name)
+        rows.sort(key=_name)
         # Missing values sort last in either direction.
         present = [r for r in rows if r.sort_keys[column][0] == 0]
         missing = [r for r in rows if r.sort_keys[column][0] != 0]
@@ -449,6 +453,9 @@ class MachineTable(Widget, can_focus=True):
         self._styles.clear()
         self._cache.clear()
         self._refresh_all()
+
+
+_name = attrgetter("name")
 
 
 def _fit(text: str, width: int, right: bool) -> str:

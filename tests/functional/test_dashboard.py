@@ -189,3 +189,22 @@ async def test_keys_in_one_burst_after_slash_filter_not_act(demo_app: NspawnApp)
         assert set(table.visible_names) == {"db"}
         assert screen.query_one(DetailPanel).display  # "d" did not hide it
         assert not screen._pending  # "b" booted nothing
+
+
+async def test_header_counts_follow_a_machine_that_stops(demo_app: NspawnApp) -> None:
+    """The header keeps its counts while the host keeps its machine tuple, not longer."""
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        host = screen.host
+        assert isinstance(host, DemoHost)
+        header = screen.query_one(HostHeader)
+        snapshot = await host.snapshot()
+        running = sum(1 for m in snapshot.machines if m.running)
+        stopped = len(snapshot.machines) - running
+        screen._apply(snapshot)
+        assert f"{running} running, {stopped} stopped" in header._last
+        host._set_state("web", "stopped")
+        screen._apply(await host.snapshot())
+        assert f"{running - 1} running, {stopped + 1} stopped" in header._last
+        row = screen.query_one(MachineTable).row("web")
+        assert row is not None and row.cells[1] == "stopped" and not row.running

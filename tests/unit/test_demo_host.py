@@ -61,6 +61,34 @@ async def test_same_seed_and_ticks_give_identical_snapshots() -> None:
     assert a[0] != a[-1]  # and the data does move
 
 
+async def test_figures_stay_those_of_the_seed() -> None:
+    """Recorded figures: a change to the simulation's arithmetic (or its use of the
+    random stream) changes them; screenshots and benchmarks rely on them."""
+    host = DemoHost(machines=30, frozen=True)
+    for seconds in (1.0, 0.5, 3.0, 10.0, 1.0):
+        host.tick(seconds)
+        snap = await host.snapshot()
+    expected = {
+        "web": (32835333235, 2.3106, 322285568, 359731200, 0, 23, 55213724483, 114757210172),
+        "cache": (17570894758, 2.6377, 512774144, 534183936, 2, 9, 8521066708, 32051515066),
+        "db": (191169046191, 27.8525, 2182541312, 2490261504, 0, 41, 2612106478024,
+               4088356385182),
+        "ct-0005": (264466404395, 22.8981, 1945849856, 2613895168, 0, 69, 373413170681,
+                    1246287863685),
+        "ct-0013": (14977717981, 0.6382, 210997248, 230998016, 0, 74, 4743424827, 8202617422),
+    }  # fmt: skip
+    for name, figures in expected.items():
+        s = sample(snap, name)
+        assert (
+            s.cpu_usage_usec, s.cpu_percent, s.memory_current, s.memory_peak, s.oom_kills,
+            s.tasks_current, s.io_read_bytes, s.io_write_bytes,
+        ) == figures, name  # fmt: skip
+    assert (sample(snap, "db").io_read_bps, sample(snap, "db").io_write_bps) == (
+        2476118.0,
+        3717589.0,
+    )
+
+
 async def test_different_seed_gives_different_data() -> None:
     a = await DemoHost(seed=1, frozen=True).snapshot()
     b = await DemoHost(seed=2, frozen=True).snapshot()

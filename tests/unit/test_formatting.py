@@ -66,3 +66,30 @@ def test_format_duration(seconds: float | None, text: str) -> None:
 @given(st.integers(min_value=0, max_value=2**64))
 def test_format_bytes_is_short(value: int) -> None:
     assert 1 <= len(format_bytes(value)) <= 6
+
+
+def _reference_format_bytes(value: int | float) -> str:
+    """The plain loop format_bytes was written as (the fast one must agree)."""
+    if value >= UNLIMITED or (isinstance(value, int) and value >= 2**62):
+        return "∞"
+    amount = float(value)
+    units = ("B", "K", "M", "G", "T", "P", "E")
+    for unit in units:
+        if abs(amount) < 1024 or unit == units[-1]:
+            if unit == "B":
+                return f"{int(amount)}B"
+            return f"{amount:.1f}{unit}" if amount < 10 else f"{amount:.0f}{unit}"
+        amount /= 1024
+    raise AssertionError("unreachable")
+
+
+@given(
+    st.one_of(
+        st.integers(min_value=-(2**70), max_value=2**70),
+        st.integers(min_value=0, max_value=2**41),
+        st.floats(min_value=-1e22, max_value=1e22, allow_nan=False),
+        st.sampled_from([1023, 1024, 10 * 1024 - 1, 10 * 1024, 1023.99 * 1024, 2**62 - 1, 2**62]),
+    )
+)
+def test_format_bytes_matches_reference(value: int | float) -> None:
+    assert format_bytes(value) == _reference_format_bytes(value)
