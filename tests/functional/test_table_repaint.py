@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 from textual.geometry import Region
+from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo import DemoHost
@@ -32,6 +33,16 @@ def _cell_end(key: str, width: int) -> int:
     return ends[key] - starts["cpu"]
 
 
+async def _polled(pilot: Pilot[None]) -> DashboardScreen:
+    """The dashboard, once it has polled the host."""
+    for _ in range(50):
+        await pilot.pause()
+        screen = pilot.app.screen
+        if isinstance(screen, DashboardScreen) and screen.polls:
+            return screen
+    raise AssertionError("the dashboard never polled the host")
+
+
 def _with(row: Row, **cells: str) -> Row:
     values = list(row.cells)
     for key, text in cells.items():
@@ -44,10 +55,7 @@ async def test_changed_figures_mark_one_region_per_line(
     demo_app: NspawnApp, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
 ) -> None:
     async with demo_app.run_test(size=size) as pilot:
-        for _ in range(50):
-            await pilot.pause()
-            if isinstance(demo_app.screen, DashboardScreen) and demo_app.screen.polls:
-                break
+        await _polled(pilot)
         table = demo_app.screen.query_one(MachineTable)
         identity, metrics = list(table.query(MachineBand))
         marked: dict[str, list[Region]] = {"identity": [], "metrics": []}
@@ -106,10 +114,7 @@ async def test_detail_graphs_fill_as_bins_complete(
     demo_app: NspawnApp, demo_host: DemoHost
 ) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
-        for _ in range(50):
-            await pilot.pause()
-            if isinstance(demo_app.screen, DashboardScreen) and demo_app.screen.polls:
-                break
+        await _polled(pilot)
         screen = demo_app.screen
         assert isinstance(screen, DashboardScreen)
         table = screen.query_one(MachineTable)
