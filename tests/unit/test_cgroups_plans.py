@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cgroup_tree import UNIT, FakeClock, write_files
 
 from nspawn_tui.cgroups import (
     CgroupLayout,
@@ -30,22 +31,6 @@ from nspawn_tui.cgroups import (
 from nspawn_tui.cgroups import plan as plan_module
 from nspawn_tui.cgroups import reader as reader_module
 from nspawn_tui.host.base import UNLIMITED, Sample
-
-UNIT = "/machine.slice/systemd-nspawn@web.service"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def write_files(directory: Path, files: dict[str, str]) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (directory / name).write_text(content)
 
 
 def v2_files(usage_usec: int = 5_000_000, memory: int = 104857600) -> dict[str, str]:

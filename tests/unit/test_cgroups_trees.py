@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cgroup_tree import UNIT, FakeClock, write_files
 
 from nspawn_tui.cgroups import (
     CgroupLayout,
@@ -28,22 +29,6 @@ from nspawn_tui.cgroups import (
     paths_for,
 )
 from nspawn_tui.host.base import UNLIMITED
-
-UNIT = "/machine.slice/systemd-nspawn@web.service"
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def write_files(directory: Path, files: dict[str, str]) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, content in files.items():
-        (directory / name).write_text(content)
 
 
 def v2_files(usage_usec: int = 5_000_000, rbytes: int = 1000, wbytes: int = 2000) -> dict[str, str]:
