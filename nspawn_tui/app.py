@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,8 +12,10 @@ from textual.binding import Binding
 from nspawn_tui.attach import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.host.base import Host
 from nspawn_tui.journal_store import DEFAULT_SCROLLBACK
+from nspawn_tui.lifeline import EXIT_HANGUP, Lifeline
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
 from nspawn_tui.screens.help import HelpScreen
+from nspawn_tui.widgets.safe_text import notify_plain
 
 
 def styles_dir() -> Path:
@@ -32,10 +35,24 @@ AttachRunner = Callable[["NspawnApp", int, bool], RelayResult]
 
 
 def run_attached(app: NspawnApp, fd: int, login: bool) -> RelayResult:
-    """Hand the terminal to the PTY until ^]^]^] or its end; the dashboard then returns."""
+    """Hand the terminal to the PTY until ^]^]^] or its end; the dashboard then returns.
+
+    A lost terminal, SIGHUP or SIGTERM during the relay ends it and the app.
+    """
+    lifeline = app.lifeline
     with app.suspend():
         try:
-            return relay(fd, ignore_vhangup=login)
+            result = relay(
+                fd,
+                ignore_vhangup=login,
+                abort_fd=lifeline.abort_fd if lifeline is not None else None,
+            )
+            if result.reason == "hangup":
+                if lifeline is not None:
+                    lifeline.end(EXIT_HANGUP, result.message)  # first end wins; exits the app
+                else:
+                    app.exit(return_code=EXIT_HANGUP)
+            return result
         finally:
             restore_terminal_modes(1)
 
@@ -58,8 +75,11 @@ class NspawnApp(App[None]):
         notice: str | None = None,
         logs: list[str] | None = None,
         scrollback: int = DEFAULT_SCROLLBACK,
+        lifeline: Lifeline | None = None,
     ) -> None:
         super().__init__()
+        #: Ends the app (status 129/143) when the terminal goes or on SIGHUP/SIGTERM.
+        self.lifeline = lifeline
         self.scrollback = scrollback
         self.notice = notice
         self.logs = logs
@@ -68,17 +88,31 @@ class NspawnApp(App[None]):
         self.attach_runner = attach_runner
 
     async def on_mount(self) -> None:
+        if self.lifeline is not None:
+            loop = asyncio.get_running_loop()
+
+            def on_end(status: int) -> None:  # in any thread, or a signal handler
+                if not loop.is_closed():
+                    loop.call_soon_threadsafe(self._end_by_lifeline, status)
+
+            self.lifeline.set_handler(on_end)
         if self.logs:  # `nspawn-tui logs NAME...`: the journal view alone
             screen = logs_screen(self.host, self.logs, self.scrollback)
             await self.push_screen(screen, lambda _: self.exit())
         else:
             await self.push_screen(DashboardScreen(self.host, self.interval))
         if self.notice:
-            self.notify(self.notice, severity="warning", timeout=15)
+            notify_plain(self, self.notice, severity="warning", timeout=15)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(HelpScreen.over(self.screen, read_only=self.host.read_only))
+
+    def _end_by_lifeline(self, status: int) -> None:
+        """The user is gone (see nspawn_tui.lifeline): exit with ``status``."""
+        self.exit(return_code=status)
 
     async def on_unmount(self) -> None:
+        if self.lifeline is not None:
+            self.lifeline.set_handler(None)
         await self.host.close()

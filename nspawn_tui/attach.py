@@ -18,17 +18,24 @@ import errno
 import fcntl
 import os
 import select
-import signal
 import struct
 import termios
-import threading
 import time
 import tty
 from dataclasses import dataclass
-from types import FrameType
 from typing import Any, Final, Literal
 
 from nspawn_tui.attach_escape import ESCAPE_BYTE, EscapeDetector
+from nspawn_tui.attach_fds import (
+    HUNG_UP,
+    install_sigwinch,
+    reopen_nonblocking,
+    restore_modes,
+    same_tty,
+    set_nonblocking,
+    wake_on_signals,
+    write_all_blocking,
+)
 
 __all__ = [
     "ESCAPE_BYTE",
@@ -64,9 +71,10 @@ _POLLHUPERR: Final = select.POLLHUP | select.POLLERR | select.POLLNVAL
 
 @dataclass(frozen=True, slots=True)
 class RelayResult:
-    """Why :func:`relay` returned."""
+    """Why :func:`relay` returned. ``hangup``: the terminal went away (EOF, EIO) or
+    ``abort_fd`` became readable (SIGHUP, SIGTERM): the caller should end too."""
 
-    reason: Literal["escaped", "exited", "error"]
+    reason: Literal["escaped", "exited", "error", "hangup"]
     message: str
 
 
@@ -83,7 +91,11 @@ def restore_terminal_modes(out_fd: int) -> None:
         b"\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1015l"
         b"\x1b[?2004l\x1b[?1l\x1b>"
     )
-    _write_all_blocking(out_fd, seq)
+    try:
+        write_all_blocking(out_fd, seq)
+    except OSError as exc:
+        if exc.errno not in HUNG_UP:  # hung up: nothing left to restore
+            raise
 
 
 def copy_window_size(from_fd: int, to_fd: int) -> bool:
@@ -113,6 +125,7 @@ def relay(
     banner: str | None = ESCAPE_HINT,
     resize: bool = True,
     ignore_vhangup: bool = False,
+    abort_fd: int | None = None,
 ) -> RelayResult:
     """Relay the user's terminal to the PTY ``master_fd`` until escape or exit. Blocking.
 
@@ -132,32 +145,37 @@ def relay(
     ``ignore_vhangup``: a hang-up of the PTY does not end the relay (as for
     ``machinectl login``, where getty hangs up the terminal on logout and
     shows a new prompt); only the escape does.
+
+    ``abort_fd``: readable (:attr:`nspawn_tui.lifeline.Lifeline.abort_fd`),
+    the relay returns ``hangup`` at once, as on EOF or EIO of the terminal.
     """
     det = detector if detector is not None else EscapeDetector()
     with contextlib.ExitStack() as stack:
         saved_modes: list[tuple[int, list[Any]]] = []
-        stack.callback(_restore_modes, saved_modes)
+        stack.callback(restore_modes, saved_modes)
         in_is_tty = os.isatty(stdin_fd)
         if in_is_tty:
             saved_modes.append((stdin_fd, termios.tcgetattr(stdin_fd)))
             tty.setraw(stdin_fd, termios.TCSANOW)
-        if os.isatty(stdout_fd) and not (in_is_tty and _same_tty(stdin_fd, stdout_fd)):
+        if os.isatty(stdout_fd) and not (in_is_tty and same_tty(stdin_fd, stdout_fd)):
             saved_modes.append((stdout_fd, termios.tcgetattr(stdout_fd)))
             tty.setraw(stdout_fd, termios.TCSANOW)
 
-        in_fd = _reopen_nonblocking(stdin_fd, os.O_RDONLY, stack)
-        out_fd = _reopen_nonblocking(stdout_fd, os.O_WRONLY, stack)
-        _set_nonblocking(master_fd, stack)
+        in_fd = reopen_nonblocking(stdin_fd, os.O_RDONLY, stack)
+        out_fd = reopen_nonblocking(stdout_fd, os.O_WRONLY, stack)
+        set_nonblocking(master_fd, stack)
 
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         stack.callback(os.close, wake_r)
         stack.callback(os.close, wake_w)
+        wake_on_signals(wake_w, stack)
         if resize:
-            _install_sigwinch(wake_w, stack)
+            install_sigwinch(wake_w, stack)
             _propagate_size((stdout_fd, stdin_fd), master_fd)
         if banner:
-            _write_all_blocking(out_fd, banner.encode())
+            write_all_blocking(out_fd, banner.encode())
         loop = _Relay(master_fd, in_fd, out_fd, wake_r, det, ignore_vhangup)
+        loop.abort_fd = abort_fd
         loop.stdin_is_tty = in_is_tty
         loop.resize_from = (stdout_fd, stdin_fd) if resize else ()
         return loop.run()
@@ -183,6 +201,7 @@ class _Relay:
         self.det = detector
         self.ignore_vhangup = ignore_vhangup
         self.stdin_is_tty = True
+        self.abort_fd: int | None = None  # readable: return "hangup" (see relay())
         self.resize_from: tuple[int, ...] = ()  # terminals to take the size from, in order
         self.to_master = b""  # typed, not yet written to the PTY
         self.to_out = b""  # container output not yet written to the terminal
@@ -195,6 +214,8 @@ class _Relay:
     def _update(self) -> None:
         """(Re)register what the loop waits for, from the buffers' state."""
         want: dict[int, int] = {self.wake_fd: _POLLIN}
+        if self.abort_fd is not None:
+            want[self.abort_fd] = _POLLIN
         if self.vhangup:
             master = 0
         elif self.to_out:
@@ -292,6 +313,8 @@ class _Relay:
                 if fd == wake_fd:
                     self._drain_wakeups()
                     continue
+                if fd == self.abort_fd:
+                    return RelayResult("hangup", "Asked to end (hang-up or termination)")
                 if fd == out_fd and ev & _POLLOUT and self.to_out:
                     result = self._write_out()
                     if result is not None:
@@ -313,7 +336,7 @@ class _Relay:
         if not data:
             self.stdin_open = False
             if self.stdin_is_tty:
-                return RelayResult("error", "The terminal went away")
+                return RelayResult("hangup", "The terminal went away")
             # Input ended (a pipe): release held ^] and send an end-of-file.
             self._queue(self.det.flush() + _veof(self.master))
             return self._write_master()
@@ -409,6 +432,8 @@ def _propagate_size(sources: tuple[int, ...], master: int) -> None:
 
 
 def _terminal_error(exc: OSError) -> RelayResult:
+    if exc.errno in HUNG_UP:
+        return RelayResult("hangup", "The terminal went away")
     return RelayResult("error", f"The terminal failed: {exc.strerror}")
 
 
@@ -419,60 +444,3 @@ def _veof(master: int) -> bytes:
         return b"\x04"
     value = cc[termios.VEOF]
     return value if isinstance(value, bytes) and value else b"\x04"
-
-
-def _same_tty(a: int, b: int) -> bool:
-    return os.fstat(a).st_rdev == os.fstat(b).st_rdev
-
-
-def _restore_modes(saved: list[tuple[int, list[Any]]]) -> None:
-    for fd, attrs in reversed(saved):
-        termios.tcsetattr(fd, termios.TCSANOW, attrs)
-
-
-def _reopen_nonblocking(fd: int, mode: int, stack: contextlib.ExitStack) -> int:
-    """A non-blocking descriptor for ``fd``'s file that does not change ``fd``'s flags.
-
-    Falls back to setting O_NONBLOCK on ``fd`` itself (restored on exit) when
-    the file cannot be reopened (sockets, no /proc).
-    """
-    try:
-        new = os.open(f"/proc/self/fd/{fd}", mode | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
-    except OSError:
-        _set_nonblocking(fd, stack)
-        return fd
-    stack.callback(os.close, new)
-    return new
-
-
-def _set_nonblocking(fd: int, stack: contextlib.ExitStack) -> None:
-    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
-    if not flags & os.O_NONBLOCK:
-        fcntl.fcntl(fd, fcntl.F_SETFL, flags | os.O_NONBLOCK)
-        stack.callback(fcntl.fcntl, fd, fcntl.F_SETFL, flags)
-
-
-def _install_sigwinch(wake_w: int, stack: contextlib.ExitStack) -> None:
-    """Wake the loop on SIGWINCH through the pipe ``wake_w`` (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        return  # signal handlers can only be set there; the size is still set at start
-
-    def on_winch(signum: int, frame: FrameType | None) -> None:
-        # Full pipe: a wake-up is already pending, which is all we need.
-        with contextlib.suppress(BlockingIOError):
-            os.write(wake_w, b"w")
-
-    previous = signal.signal(signal.SIGWINCH, on_winch)
-    stack.callback(signal.signal, signal.SIGWINCH, previous)
-
-
-def _write_all_blocking(fd: int, data: bytes) -> None:
-    """Write all of ``data`` to ``fd`` even if it is non-blocking."""
-    view = memoryview(data)
-    while view:
-        try:
-            n = os.write(fd, view)
-        except BlockingIOError:
-            select.select([], [fd], [])
-            continue
-        view = view[n:]

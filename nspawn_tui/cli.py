@@ -2,7 +2,9 @@
 
 Options work before or after a subcommand (``nspawn-tui --demo list`` and
 ``nspawn-tui list --demo`` are the same).  Expected failures print one line
-and exit with status 2; no Python traceback.
+and exit with status 2; no Python traceback.  A lost terminal or SIGHUP ends
+the dashboard and a shell with status 129, SIGTERM with 143
+(:mod:`nspawn_tui.lifeline`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,22 @@ from typing import Any
 from nspawn_tui import __version__
 from nspawn_tui.formatting import format_bytes, format_duration, format_percent, is_unlimited
 from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
+from nspawn_tui.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
+from nspawn_tui.safe import cell_width, clean
 
 EXIT_UNAVAILABLE = 2
+#: records ``logs`` prints by default when its output is not a terminal
+LOG_LINES = 1000
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, not {value}")
+    return value
 
 
 def _positive_int(text: str) -> int:
@@ -104,8 +120,25 @@ def build_parser() -> argparse.ArgumentParser:
     shell.add_argument("name", metavar="NAME")
     shell.add_argument("--user", "-u", default="root", help="user to run the shell as")
     _common_options(shell, suppress=True)
-    logs = sub.add_parser("logs", help="the journals of one or more machines, merged")
+    logs = sub.add_parser(
+        "logs",
+        help="the journals of one or more machines, merged (printed when not on a terminal)",
+    )
     logs.add_argument("names", metavar="NAME", nargs="+")
+    logs.add_argument(
+        "-f",
+        "--follow",
+        action="store_true",
+        help="not on a terminal: keep printing new records (on a terminal the view follows)",
+    )
+    logs.add_argument(
+        "-n",
+        "--lines",
+        type=_count,
+        default=LOG_LINES,
+        metavar="N",
+        help=f"not on a terminal: the last N records (default {LOG_LINES})",
+    )
     _common_options(logs, suppress=True)
     login = sub.add_parser("login", help="a login prompt of a machine")
     login.add_argument("name", metavar="NAME")
@@ -139,7 +172,10 @@ def _fail(message: str) -> int:
 
 
 def machine_records(snapshot: Snapshot, now: float) -> list[dict[str, Any]]:
-    """The ``list --json`` objects: null where a figure is unavailable."""
+    """The ``list --json`` objects: null where a figure is unavailable.
+
+    Texts are the host's as they are (JSON escapes them, see :func:`_list`).
+    """
     records = []
     for machine in snapshot.machines:
         sample = snapshot.samples.get(machine.name)
@@ -167,6 +203,8 @@ def machine_records(snapshot: Snapshot, now: float) -> list[dict[str, Any]]:
                 "memory_bytes": sample.memory_current if sample else None,
                 "memory_max_bytes": None if is_unlimited(memory_max) else memory_max,
                 "memory_unlimited": is_unlimited(memory_max),
+                "memory_peak_bytes": sample.memory_peak if sample else None,
+                "oom_kills": sample.oom_kills if sample else None,
                 "tasks": sample.tasks_current if sample else None,
                 "tasks_max": None if is_unlimited(tasks_max) else tasks_max,
                 "io_read_bytes": sample.io_read_bytes if sample else None,
@@ -177,24 +215,28 @@ def machine_records(snapshot: Snapshot, now: float) -> list[dict[str, Any]]:
 
 
 def _table(records: list[dict[str, Any]]) -> str:
+    """The ``list`` table: every cell cleaned, columns aligned by terminal cells."""
     header = ("NAME", "STATE", "OS", "ADDRESS", "CPU%", "MEMORY", "TASKS", "UPTIME")
     rows = [header]
     for r in records:
         rows.append(
             (
-                r["name"],
-                r["state"],
-                r["os"] or "—",
-                r["addresses"][0] if r["addresses"] else "",
+                clean(r["name"]),
+                clean(r["state"]),
+                clean(r["os"]) or "—",
+                clean(r["addresses"][0]) if r["addresses"] else "",
                 format_percent(r["cpu_percent"]) if r["state"] != "stopped" else "",
                 format_bytes(r["memory_bytes"]) if r["state"] != "stopped" else "",
                 "n/a" if r["tasks"] is None and r["state"] != "stopped" else str(r["tasks"] or ""),
                 format_duration(r["uptime_s"]),
             )
         )
-    widths = [max(len(str(row[i])) for row in rows) for i in range(len(header))]
+    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join(
-        "  ".join(str(cell).ljust(widths[i]) for i, cell in enumerate(row)).rstrip() for row in rows
+        "  ".join(
+            cell + " " * (widths[i] - cell_width(cell)) for i, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
     )
 
 
@@ -213,10 +255,56 @@ async def _list(args: argparse.Namespace) -> int:
     finally:
         await host.close()
     if args.json:
-        print(json.dumps(records, indent=2))
+        # ensure_ascii: every control, C1 and bidi character is a \u escape, never raw
+        print(json.dumps(records, indent=2, ensure_ascii=True))
     else:
         print(_table(records))
     return 0
+
+
+async def _logs_to_pipe(args: argparse.Namespace) -> int:
+    from nspawn_tui.journal_parse import LogOptions
+    from nspawn_tui.log_printer import print_logs
+
+    host = make_host(args)
+    try:
+        await host.connect()
+        options = LogOptions(lines=args.lines, follow=args.follow)
+        return await print_logs(host, args.names, options, sys.stdout, sys.stderr)
+    finally:
+        await host.close()
+
+
+def _print_logs(args: argparse.Namespace) -> int:
+    """``logs`` into a pipe or a file: the records as text (see :mod:`nspawn_tui.log_printer`).
+
+    Under a :class:`Lifeline` (watching standard output: a pipe whose reader
+    is gone): SIGHUP, SIGTERM or a lost reader end the ``journalctl``
+    readers with us, within its grace period.
+    """
+    with Lifeline([1]) as lifeline:
+        status = _print_logs_until_done(args)
+    return lifeline.status if lifeline.status is not None else status
+
+
+def _print_logs_until_done(args: argparse.Namespace) -> int:
+    try:
+        try:
+            return asyncio.run(_logs_to_pipe(args))
+        except HostError as exc:
+            if not args.or_demo or args.demo:
+                return _fail(clean(str(exc)))
+            print(f"nspawn-tui: {clean(str(exc))}: the demo host (simulated) instead",
+                  file=sys.stderr)  # fmt: skip
+            args.demo = True
+            return asyncio.run(_logs_to_pipe(args))
+    except BrokenPipeError:
+        # The reader is gone (``| head``): stop quietly, with the status of a
+        # process killed by SIGPIPE; stdout to /dev/null so exiting flushes nothing.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 128 + 13
 
 
 def _run_dashboard(args: argparse.Namespace) -> int:
@@ -233,15 +321,20 @@ def _run_dashboard(args: argparse.Namespace) -> int:
     from nspawn_tui.app import NspawnApp
 
     logs = args.names if args.command == "logs" else None
-    app = NspawnApp(
-        make_host(args),
-        interval=args.interval,
-        notice=notice,
-        logs=logs,
-        scrollback=args.scrollback,
-    )
-    app.run()
-    return 0
+    # Standard input is the dashboard's only input: its end ends the app too.
+    with Lifeline(terminal_fds(0)) as lifeline:
+        app = NspawnApp(
+            make_host(args),
+            interval=args.interval,
+            notice=notice,
+            logs=logs,
+            scrollback=args.scrollback,
+            lifeline=lifeline,
+        )
+        app.run()
+    if lifeline.status is not None:
+        return lifeline.status
+    return app.return_code or 0
 
 
 async def _open_pty(args: argparse.Namespace, command: list[str]) -> int:
@@ -262,17 +355,25 @@ def _attach(args: argparse.Namespace, command: list[str]) -> int:
         print(f"nspawn-tui: the command must be an absolute path, not {command[0]!r}",
               file=sys.stderr)  # fmt: skip
         return EXIT_UNAVAILABLE
-    try:
-        fd = asyncio.run(_open_pty(args, command))
-    except HostError as exc:
-        print(f"nspawn-tui: {exc}", file=sys.stderr)
-        return EXIT_UNAVAILABLE
-    try:
-        result = relay(fd, ignore_vhangup=args.command == "login")
-    finally:
-        os.close(fd)
-        if os.isatty(1):
-            restore_terminal_modes(1)
+    # Only terminals: piped input ends with an end-of-file sent to the shell.
+    with Lifeline(terminal_fds()) as lifeline:
+        try:
+            fd = asyncio.run(_open_pty(args, command))
+        except HostError as exc:
+            print(f"nspawn-tui: {exc}", file=sys.stderr)
+            return lifeline.status or EXIT_UNAVAILABLE
+        try:
+            login = args.command == "login"
+            result = relay(fd, ignore_vhangup=login, abort_fd=lifeline.abort_fd)
+            if result.reason == "hangup":
+                lifeline.end(EXIT_HANGUP, result.message)  # the first end (and status) wins
+        finally:
+            os.close(fd)
+            if os.isatty(1):
+                restore_terminal_modes(1)
+    if lifeline.status is not None:
+        print(f"\r\nnspawn-tui: ended: {lifeline.reason}", file=sys.stderr)
+        return lifeline.status
     print(f"\r\nnspawn-tui: {result.message}", file=sys.stderr)
     return 1 if result.reason == "error" else 0
 
@@ -297,6 +398,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.demo = True
                     return asyncio.run(_list(args))
                 return _fail(str(exc))
+        if args.command == "logs" and not sys.stdout.isatty():
+            return _print_logs(args)
         return _run_dashboard(args)
     except KeyboardInterrupt:
         return 130

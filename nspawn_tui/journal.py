@@ -34,6 +34,7 @@ from nspawn_tui.journal_parse import (
     parse_lines,
     parse_record,
 )
+from nspawn_tui.safe import clean_lines
 
 __all__ = [
     "OMITTED_TEXT",
@@ -129,7 +130,10 @@ def options_argv(
 
 
 class JournalError(Exception):
-    """Reading the journal failed, with a message fit to show."""
+    """Reading the journal failed, with a message fit to show (cleaned: it quotes journalctl)."""
+
+    def __str__(self) -> str:
+        return clean_lines(super().__str__())
 
 
 ArgvFactory = Callable[[str | None], list[str]]

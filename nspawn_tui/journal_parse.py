@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Final, Literal
 
+from nspawn_tui.safe import clean, clean_lines
+
 #: Fields the log view needs; asking journalctl for only these halves its cost.
 OUTPUT_FIELDS: Final = (
     "MESSAGE",
@@ -95,7 +97,10 @@ class SourceStatus:
 
     machine: str
     state: SourceState
-    message: str = ""
+    message: str = ""  # cleaned on creation: it quotes journalctl and the container
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", clean(self.message))
 
 
 LogEvent = LogBatch | SourceStatus
@@ -124,7 +129,9 @@ def _field_text(value: object) -> str | None:
     if isinstance(value, list):
         if value and all(isinstance(b, int) for b in value):
             try:
-                return bytes(value).decode("utf-8", errors="replace")
+                # lossless: invalid UTF-8 becomes lone surrogates, which clean()
+                # shows as U+FFFD and a raw export turns back into the bytes
+                return bytes(value).decode("utf-8", errors="surrogateescape")
             except ValueError:  # a number outside 0..255
                 return " ".join(str(b) for b in value)
         # A repeated field: a list of values (strings, byte arrays, nulls).
@@ -157,8 +164,11 @@ def _int_or_none(value: object) -> int | None:
 def parse_record(line: bytes | str, machine: str) -> LogRecord | None:
     """Parse one line of ``journalctl -o json``; None when it is not a JSON object.
 
-    Never raises for bad input: byte-array fields are decoded with
-    replacement characters, ``null`` fields become a placeholder.
+    Never raises for bad input: byte-array fields are decoded losslessly
+    (``surrogateescape``), ``null`` fields become a placeholder.  The short
+    fields (unit, identifier, PID, boot ID) are cleaned here, as they enter
+    the model; the message is kept as it came (a raw export writes its
+    bytes back) and is cleaned where it is shown or exported as text.
     """
     try:
         data = json.loads(line)
@@ -176,18 +186,21 @@ def parse_record(line: bytes | str, machine: str) -> LogRecord | None:
         machine=machine,
         timestamp=_int_or_none(get("__REALTIME_TIMESTAMP")),
         priority=priority,
-        unit=intern(_field_text(get("_SYSTEMD_UNIT")) or ""),
-        identifier=intern(identifier),
-        pid=intern(_field_text(get("_PID")) or ""),
+        unit=intern(clean(_field_text(get("_SYSTEMD_UNIT")))),
+        identifier=intern(clean(identifier)),
+        pid=intern(clean(_field_text(get("_PID")))),
         message=_message_text(get("MESSAGE")),
-        boot_id=intern(_field_text(get("_BOOT_ID")) or ""),
+        boot_id=intern(clean(_field_text(get("_BOOT_ID")))),
         cursor=_field_text(get("__CURSOR")) or "",
         seq=next(_seq),
     )
 
 
 def parse_full_record(line: bytes | str) -> dict[str, str]:
-    """Every field of one JSON record as text (for the record view); {} if unparsable."""
+    """Every field of one JSON record as display text (for the record view); {} if unparsable.
+
+    Field names are cleaned as one line, values with their newlines kept.
+    """
     try:
         data = json.loads(line)
     except (ValueError, RecursionError):
@@ -197,7 +210,7 @@ def parse_full_record(line: bytes | str) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in data.items():
         text = _message_text(value) if key == "MESSAGE" else _field_text(value)
-        out[str(key)] = OMITTED_TEXT if text is None else text
+        out[clean(str(key))] = OMITTED_TEXT if text is None else clean_lines(text)
     return out
 
 
@@ -213,13 +226,19 @@ def format_time(timestamp: int | None, tz: tzinfo | None = None, *, date: bool =
     return f"{text}.{moment.microsecond // 1000:03d}"
 
 
-def format_record_text(record: LogRecord, tz: tzinfo | None = None) -> str:
-    """A record as plain text for export; continuation lines are indented."""
+def format_record_text(record: LogRecord, tz: tzinfo | None = None, *, raw: bool = False) -> str:
+    """A record as plain text for export; continuation lines are indented.
+
+    Every line cleaned (:func:`clean`) unless ``raw``: then the record is as
+    it came (encode the result with ``surrogateescape`` to get its bytes back).
+    """
     who = record.identifier or "?"
     if record.pid:
         who = f"{who}[{record.pid}]"
     lines = record.message.split("\n")
     head = f"{format_time(record.timestamp, tz, date=True)} {record.machine} {who}: {lines[0]}"
+    if not raw:  # every field, not only the message: a record may not come from the parser
+        head, lines = clean(head), [clean(line) for line in lines]
     return "\n".join([head, *("    " + rest for rest in lines[1:])])
 
 

@@ -10,6 +10,7 @@ Never imports Textual.
 from __future__ import annotations
 
 import re
+import warnings
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,9 +36,17 @@ def compile_search(text: str) -> re.Pattern[str]:
         raise SearchError("empty search")
     flags = 0 if any(c.isupper() for c in body) else re.IGNORECASE
     try:
-        return re.compile(body if regex else re.escape(body), flags)
+        # re warns about some patterns ("[[": possible nested set) on stderr,
+        # which is the terminal the UI draws on: not a word of it
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.compile(body if regex else re.escape(body), flags)
     except re.error as error:
         raise SearchError(f"bad regular expression: {error}") from error
+    except OverflowError as error:  # a{99999999999}: re says so with OverflowError
+        raise SearchError(f"bad regular expression: {error}") from error
+    except RecursionError:  # thousands of nested groups
+        raise SearchError("bad regular expression: nested too deeply") from None
 
 
 def record_matches(pattern: re.Pattern[str], record: LogRecord) -> bool:

@@ -6,7 +6,7 @@ and so the widget can compare cell texts to repaint only what changed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -20,6 +20,7 @@ from nspawn_tui.formatting import (
     memory_fraction,
 )
 from nspawn_tui.host.base import Machine, Sample
+from nspawn_tui.safe import clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,10 @@ STYLE_DIM: Final = "dim"
 STYLE_WARN: Final = "warn"
 STYLE_HOT: Final = "hot"
 STYLE_NA: Final = "na"
+
+#: Put before the memory figure of a machine whose OOM-kill count rose since
+#: it was first seen (with the "hot" style): "!494M/512M".
+OOM_MARK: Final = "!"
 
 
 @dataclass(slots=True)
@@ -95,7 +100,13 @@ def _identity(machine: Machine) -> Identity:
     """Cells, styles and sort keys of the columns that depend on the machine only."""
     running = machine.running
     address = machine.addresses[0] if machine.addresses else None
-    cells = (machine.name, machine.state, machine.os or "—", (address or "") if running else "")
+    # outside text: cleaned once per machine (the RowCache keeps the identity)
+    cells = (
+        clean(machine.name),
+        clean(machine.state),
+        clean(machine.os) or "—",
+        clean(address) if running else "",
+    )
     if running:
         styles: tuple[str, ...] = (
             STYLE_NONE, STYLE_NONE, STYLE_NONE if machine.os else STYLE_NA, STYLE_NONE
@@ -132,8 +143,13 @@ def _row(
     uptime_text: str,
     limit_suffix: str,
     cpu_scale: float,
+    oom_base: int | None,
 ) -> Row:
-    """A row from its identity part and the figures of ``sample``."""
+    """A row from its identity part and the figures of ``sample``.
+
+    ``oom_base`` is the OOM-kill count first seen: a higher count marks the
+    memory cell (:data:`OOM_MARK`, hot); None marks nothing.
+    """
     # Built for every machine every second: _key() and the formatting helpers
     # are inlined where that saves a call (the same results).
     cells, styles, keys = identity
@@ -147,18 +163,24 @@ def _row(
         tasks = sample.tasks_current
     if running:
         if sample is not None:
+            mem_text = (UNAVAILABLE if mem is None else format_bytes(mem)) + limit_suffix
+            kills = sample.oom_kills
+            if oom_base is not None and kills is not None and kills > oom_base:
+                mem_text, mem_style = OOM_MARK + mem_text, STYLE_HOT
+            elif mem is None:
+                mem_style = STYLE_NA
+            else:
+                fraction = memory_fraction(mem, sample.memory_max)
+                mem_style = STYLE_WARN if fraction is not None and fraction >= 0.9 else STYLE_NONE
             metrics: tuple[str, ...] = (
                 format_percent(cpu),
-                (UNAVAILABLE if mem is None else format_bytes(mem)) + limit_suffix,
+                mem_text,
                 format_count(tasks),
                 uptime_text,
             )
-            fraction = memory_fraction(mem, sample.memory_max)
             metric_styles: tuple[str, ...] = (
                 STYLE_NA if cpu is None else (STYLE_HOT if cpu >= 80 else STYLE_NONE),
-                STYLE_NA
-                if mem is None
-                else (STYLE_WARN if fraction is not None and fraction >= 0.9 else STYLE_NONE),
+                mem_style,
                 _tasks_style(sample),
                 STYLE_NONE,
             )
@@ -186,8 +208,12 @@ def build_row(
     now: float,
     *,
     cpu_scale: float = 1.0,
+    oom_base: int | None = None,
 ) -> Row:
-    """One row; ``cpu_scale`` divides CPU % (1 = % of one core, N = % of N cores)."""
+    """One row; ``cpu_scale`` divides CPU % (1 = % of one core, N = % of N cores).
+
+    An OOM-kill count above ``oom_base`` (the count first seen) is marked.
+    """
     uptime = _uptime(machine, now)
     limit = sample.memory_max if sample is not None else None
     return _row(
@@ -198,6 +224,7 @@ def build_row(
         format_duration(uptime),
         _limit_suffix(limit),
         cpu_scale,
+        oom_base,
     )
 
 
@@ -207,8 +234,14 @@ def build_rows(
     now: float,
     *,
     cpu_scale: float = 1.0,
+    oom_bases: Mapping[str, int] | None = None,
 ) -> list[Row]:
-    return [build_row(m, samples.get(m.name), now, cpu_scale=cpu_scale) for m in machines]
+    """Rows of ``machines``; ``oom_bases``: the OOM-kill count first seen, by name."""
+    bases = oom_bases or {}
+    return [
+        build_row(m, samples.get(m.name), now, cpu_scale=cpu_scale, oom_base=bases.get(m.name))
+        for m in machines
+    ]
 
 
 @dataclass(slots=True)
@@ -225,6 +258,8 @@ class _Entry:
     uptime_text: str = ""
     limit: int | None = None
     limit_suffix: str = ""
+    oom_base: int | None = None  # the OOM-kill count first seen (see RowCache)
+    oom_started: float | None = None  # the machine's start time when it was taken
 
 
 class RowCache:
@@ -236,7 +271,14 @@ class RowCache:
     whose machine, sample, CPU scale and uptime are all unchanged is reused
     whole; the uptime text is kept while its minute (its second, below one
     minute) stays the same, and the text of a memory limit while the limit does.
-    The rows are equal to what :func:`build_rows` returns.
+    The rows are equal to what :func:`build_rows` returns with
+    ``oom_bases=cache.oom_bases()``.
+
+    It also keeps each machine's OOM-kill count first seen (at the app's
+    start, or when the machine appeared): a count above it marks the memory
+    cell.  A machine that booted again while watched (its start time changed,
+    or its count went down: a new cgroup) starts again from 0, since every
+    kill of the new cgroup came after.
     """
 
     def __init__(self) -> None:
@@ -262,6 +304,13 @@ class RowCache:
                 if entry.machine != machine:
                     entry.identity = _identity(machine)
                     entry.row = None
+                    started = machine.started_at
+                    if (
+                        started != entry.oom_started
+                        and started is not None
+                        and entry.oom_started is not None
+                    ):  # booted again while watched: a new cgroup, all its kills are new
+                        entry.oom_base, entry.oom_started = 0, started
                 entry.machine = machine
             uptime = _uptime(machine, now)
             row = entry.row
@@ -277,7 +326,16 @@ class RowCache:
             if uptime_key is None or uptime_key != entry.uptime_key:
                 entry.uptime_text = format_duration(uptime)
                 entry.uptime_key = uptime_key
-            limit = sample.memory_max if sample is not None else None
+            limit = None
+            if sample is not None:
+                limit = sample.memory_max
+                kills = sample.oom_kills
+                if kills is not None:
+                    base = entry.oom_base
+                    if base is None:
+                        entry.oom_base, entry.oom_started = kills, machine.started_at
+                    elif kills < base:  # a new cgroup (its start time unknown)
+                        entry.oom_base = 0
             if limit != entry.limit:
                 entry.limit, entry.limit_suffix = limit, _limit_suffix(limit)
             row = _row(
@@ -288,6 +346,7 @@ class RowCache:
                 entry.uptime_text,
                 entry.limit_suffix,
                 cpu_scale,
+                entry.oom_base,
             )
             entry.row, entry.sample, entry.uptime, entry.cpu_scale = row, sample, uptime, cpu_scale
             rows.append(row)
@@ -296,6 +355,18 @@ class RowCache:
             for gone in [name for name in entries if name not in names]:
                 del entries[gone]
         return rows
+
+    def oom_bases(self) -> dict[str, int]:
+        """The OOM-kill count first seen of every machine that has one, by name."""
+        return {n: e.oom_base for n, e in self._entries.items() if e.oom_base is not None}
+
+    def oom_since_start(self, name: str) -> int | None:
+        """OOM kills of ``name`` since it was first seen (this boot); None if unknown."""
+        entry = self._entries.get(name)
+        if entry is None or entry.oom_base is None or entry.sample is None:
+            return None
+        kills = entry.sample.oom_kills
+        return None if kills is None else kills - entry.oom_base
 
 
 def layout_columns(width: int) -> list[tuple[Column, int]]:

@@ -15,6 +15,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
+from nspawn_tui.safe import clean_lines
+
 if TYPE_CHECKING:
     from nspawn_tui.journal_parse import LogEvent, LogOptions, LogRecord
 
@@ -31,7 +33,14 @@ RUNNING_STATES: Final = frozenset({"opening", "running", "closing"})
 
 
 class HostError(Exception):
-    """An expected failure, with a message fit to show a person."""
+    """An expected failure, with a message fit to show a person.
+
+    Its text often quotes what a container controls (a D-Bus error about a
+    machine, a unit's name): ``str()`` gives it cleaned (:func:`clean_lines`).
+    """
+
+    def __str__(self) -> str:
+        return clean_lines(super().__str__())
 
 
 class HostUnavailable(HostError):
@@ -279,6 +288,22 @@ class Host(ABC):
     def _check_writable(self, action: str) -> None:
         if self.read_only:
             raise ReadOnlyError(f"{action} refused: nspawn-tui runs with --read-only")
+
+    def refusal(self, method: str) -> ReadOnlyError | None:
+        """The error that calling the Host method named ``method`` raises at once, or None.
+
+        Lets the UI refuse a mutating key before asking anything (a
+        confirmation, an editor): the same check and message as the call
+        itself, from the same :func:`mutating` marks.
+        """
+        action = mutating_methods(type(self)).get(method)
+        if action is None or not self.read_only:
+            return None
+        try:
+            self._check_writable(action)
+        except ReadOnlyError as refused:
+            return refused
+        return None
 
     # ----------------------------------------------------------------- actions
     # Public mutating methods are defined once, here, so the read-only check

@@ -98,6 +98,9 @@ class MachineSpec:
     ipv6: bool = True
     read_only: bool = False
     oom_kills: int = 0
+    #: more OOM kills at these host times (seconds after EPOCH), near_limit machines only:
+    #: the demo shows an OOM count rising while the app runs
+    oom_at: tuple[float, ...] = ()
     usage_bytes: int = 800 * MiB
 
 
@@ -127,6 +130,7 @@ class SimMachine:
     memory_current: int = 0
     memory_peak: int = 0
     oom_kills: int = 0
+    oom_due: int = 0  # index of the next of spec.oom_at
     tasks: float = 0.0
     io_walk_read: float = 0.0
     io_walk_write: float = 0.0
@@ -223,6 +227,10 @@ def step(m: SimMachine, t: float, f: Factors) -> None:
         m.mem_target = (lo + hi) / 2
         if rnd() < f.p_oom:
             m.oom_kills += 1
+        due = m.oom_due
+        if due < len(spec.oom_at) and t >= spec.oom_at[due]:
+            m.oom_kills += 1  # a scheduled one (no random draw: the figures stay the seed's)
+            m.oom_due = due + 1
     elif rnd() < f.p_jump:
         target = m.mem_target * (0.8 + 0.45 * rnd())
         m.mem_target = lo if target < lo else hi if target > hi else target
@@ -263,7 +271,7 @@ def roster() -> tuple[MachineSpec, ...]:
                     uptime=2 * h + 900, usage_bytes=9 * GiB, image_type="subvolume"),
         MachineSpec("cache", "alpine", "light", memory=512 * MiB, memory_max=512 * MiB,
                     near_limit=True, tasks=9, tasks_max=256, uptime=5 * d + 2 * h, enabled=True,
-                    oom_kills=2, usage_bytes=180 * MiB, network="zone"),
+                    oom_kills=2, oom_at=(40.0, 330.0), usage_bytes=180 * MiB, network="zone"),
         MachineSpec("debian-base", "debian", state="stopped", usage_bytes=620 * MiB),
         MachineSpec("db", "ubuntu", "db", memory=2100 * MiB, memory_max=4 * GiB,
                     memory_high=int(3.5 * GiB), tasks=41, tasks_max=1024, uptime=12 * d + 7 * h,

@@ -35,6 +35,7 @@ from nspawn_tui.host.base import (
 from nspawn_tui.host.hoststats import HostStatsReader
 from nspawn_tui.host.machined_actions import MachinedActions
 from nspawn_tui.host.machined_logs import MachinedLogs
+from nspawn_tui.safe import clean
 
 IMAGES_TTL: Final = 5.0  # seconds between ListImages calls
 ADDRESSES_TTL: Final = 10.0  # seconds between GetMachineAddresses calls per machine
@@ -283,7 +284,8 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
             raise
         except HostError:
             return {}  # e.g. a VM without an agent: OS unknown, shown as such
-        return {str(k): str(v) for k, v in release.items()}
+        # the container's own file: every key and value is outside text
+        return {clean(str(k)): clean(str(v)) for k, v in release.items()}
 
     async def _addresses(self, name: str) -> tuple[str, ...]:
         try:
@@ -300,7 +302,7 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         if key not in self._image_os_cache:
             try:
                 (release,) = await self._call("GetImageOSRelease", "s", [image.name])
-                pretty = str(release.get("PRETTY_NAME", release.get("NAME", "")))
+                pretty = clean(str(release.get("PRETTY_NAME", release.get("NAME", ""))))
             except HostUnavailable:
                 raise
             except HostError:

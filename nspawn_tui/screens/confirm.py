@@ -7,8 +7,12 @@ from collections.abc import Sequence
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
+
+from nspawn_tui.safe import clean
+from nspawn_tui.widgets.safe_text import plain
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -33,11 +37,15 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"[b]{self.title_text}[/b] {len(self.names)} machine(s)?")
-            yield Static("\n".join(f"  • {name}" for name in self.names), id="confirm-names")
-            yield Static(f"$ {self.command}", id="confirm-command", markup=False)
+            question = Content(f"{len(self.names)} machine(s)?")
+            yield Label(Content.assemble((self.title_text, "bold"), " ", question))
+            yield Static(
+                plain("\n".join(f"  • {clean(name)}" for name in self.names), lines=True),
+                id="confirm-names",
+            )
+            yield Static(plain(f"$ {self.command}"), id="confirm-command")
             with Horizontal():
-                yield Button(f"{self.title_text} (y)", variant="error", id="yes")
+                yield Button(plain(f"{self.title_text} (y)"), variant="error", id="yes")
                 yield Button("Cancel (n)", variant="primary", id="no")
 
     def on_mount(self) -> None:

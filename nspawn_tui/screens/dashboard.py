@@ -28,6 +28,8 @@ from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
+from nspawn_tui.widgets.safe_input import SafeInput
+from nspawn_tui.widgets.safe_text import notify_plain, plain
 
 HISTORY_SECONDS = 300.0
 HISTORY_BINS = 60
@@ -35,9 +37,6 @@ BIN_SECONDS = 5.0
 MIN_INTERVAL = 0.25
 MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
-
-#: Keys reserved for features still to come: shown, but disabled.
-RESERVED_ACTIONS: frozenset[str] = frozenset()
 
 
 def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBACK) -> LogsScreen:
@@ -64,28 +63,40 @@ class DashboardScreen(ActionsMixin):
     #: no border and no content of its own (its widgets cover it), so each frame
     #: Textual draws its lines as plain background instead of styling them
     BLANK = True
+    #: The help screen (``?``) is made from these: key, description and tooltip.
     BINDINGS = [
-        Binding("slash", "filter", "Filter"),
-        Binding("o", "sort_next", "Sort"),
-        Binding("O", "sort_reverse", "Reverse", show=False),
-        Binding("c", "cpu_mode", "CPU%"),
-        Binding("plus,equals_sign", "faster", "Faster", show=False, key_display="+"),
-        Binding("minus", "slower", "Slower", show=False, key_display="-"),
-        Binding("d", "toggle_detail", "Detail", show=False),
-        Binding("space", "select", "Select", show=False),
-        Binding("l", "logs", "Logs"),
-        Binding("s", "shell", "Shell"),
-        Binding("S", "shell_as", "Shell as", show=False),
-        Binding("L", "login", "Login", show=False),
-        Binding("a", "enable", "Enable at boot", show=False),
-        Binding("A", "disable", "Disable at boot", show=False),
-        Binding("N", "settings", ".nspawn", show=False),
-        Binding("b", "boot", "Boot"),
-        Binding("p", "poweroff", "Power off"),
-        Binding("r", "reboot", "Reboot"),
-        Binding("t", "terminate", "Terminate"),
-        Binding("k", "kill", "Kill"),
-        Binding("e", "edit", "Edit"),
+        Binding("slash", "filter", "Filter", tooltip="by name; Enter keeps it, Escape clears"),
+        Binding("o", "sort_next", "Sort", tooltip="by the next column (or click a title)"),
+        Binding("O", "sort_reverse", "Reverse", show=False, tooltip="reverse the order"),
+        Binding("c", "cpu_mode", "CPU%", tooltip="% of one core, or % of the whole host"),
+        Binding(
+            "plus,equals_sign",
+            "faster",
+            "Faster",
+            show=False,
+            key_display="+",
+            tooltip="refresh more often",
+        ),
+        Binding(
+            "minus", "slower", "Slower", show=False, key_display="-", tooltip="refresh less often"
+        ),
+        Binding("d", "toggle_detail", "Detail", show=False, tooltip="show or hide the panel"),
+        Binding("space", "select", "Select", show=False, tooltip="logs and actions apply to all"),
+        Binding("l", "logs", "Logs", tooltip="journal of the machine(s), merged"),
+        Binding("s", "shell", "Shell", tooltip="a root shell in the machine"),
+        Binding("S", "shell_as", "Shell as", show=False, tooltip="a user and a command"),
+        Binding("L", "login", "Login", show=False, tooltip="a login prompt of the machine"),
+        Binding("a", "enable", "Enable at boot", show=False, tooltip="machinectl enable"),
+        Binding("A", "disable", "Disable at boot", show=False, tooltip="machinectl disable"),
+        Binding("N", "settings", ".nspawn", show=False, tooltip="view and edit the settings file"),
+        Binding("b", "boot", "Boot", tooltip="start systemd-nspawn@NAME.service"),
+        Binding("p", "poweroff", "Power off", tooltip="a clean shutdown (asks)"),
+        Binding("r", "reboot", "Reboot", tooltip="machinectl reboot"),
+        Binding("t", "terminate", "Terminate", tooltip="stop at once (asks)"),
+        Binding("k", "kill", "Kill", tooltip="a chosen signal, to the leader or all (asks)"),
+        Binding(
+            "e", "edit", "Edit", tooltip="resource limits (Enter: runtime, ctrl+s: persistent)"
+        ),
     ]
 
     def __init__(self, host: Host, interval: float = 1.0) -> None:
@@ -106,11 +117,11 @@ class DashboardScreen(ActionsMixin):
         self._row_cache = RowCache()
 
     def compose(self) -> ComposeResult:
-        yield HostHeader(self.host.description, id="host-header")
+        yield HostHeader(self.host.description, read_only=self.host.read_only, id="host-header")
         yield MachineTable(id="machines")
         yield Static("", id="status-line")
         yield DetailPanel(id="detail")
-        yield Input(placeholder="filter by name (Enter keeps, Escape clears)", id="filter")
+        yield SafeInput(placeholder="filter by name (Enter keeps, Escape clears)", id="filter")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -147,9 +158,9 @@ class DashboardScreen(ActionsMixin):
         async for event in self.host.events():
             self._wake.set()
             if event.kind is EventKind.DISCONNECTED:
-                self.notify(event.message or "connection lost", severity="warning")
+                notify_plain(self, event.message or "connection lost", severity="warning")
             elif event.kind is EventKind.CONNECTED and self.polls:
-                self.notify(event.message or "connected")
+                notify_plain(self, event.message or "connected")
 
     def _apply(self, snapshot: Snapshot) -> None:
         if not snapshot.connected and not snapshot.machines and self.snapshot is not None:
@@ -212,7 +223,7 @@ class DashboardScreen(ActionsMixin):
         text = " · ".join(parts)
         if text != self._status_text:  # an update repaints the line and lays out the screen
             self._status_text = text
-            self._status_line.update(text)
+            self._status_line.update(plain(text))  # quotes the filter the user typed
 
     def _update_detail(self) -> None:
         panel = self._panel
@@ -250,6 +261,7 @@ class DashboardScreen(ActionsMixin):
             *self._bins,
             self.host.now(),
             HISTORY_SECONDS,
+            oom_new=self._row_cache.oom_since_start(name) if name else None,
         )
 
     @on(MachineTable.Highlighted)
@@ -264,7 +276,7 @@ class DashboardScreen(ActionsMixin):
         try:
             details = await self.host.machine_details(name)
         except HostError as exc:
-            self.notify(str(exc), severity="warning")
+            notify_plain(self, str(exc), severity="warning")
             return
         if self.query_one(MachineTable).cursor_name == name:
             self._details = details
@@ -273,8 +285,8 @@ class DashboardScreen(ActionsMixin):
     # ------------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in RESERVED_ACTIONS:
-            return None  # shown disabled until the feature lands
+        if self.read_only_refusal(action) is not None:
+            return None  # shown disabled; on_key says why when it is pressed
         return True
 
     def action_filter(self) -> None:
@@ -310,6 +322,20 @@ class DashboardScreen(ActionsMixin):
             event.prevent_default()
             box.display = bool(box.value)
             self.set_focus(self.query_one(MachineTable))
+        elif not filtering and self._refuse_key(event.key):
+            event.stop()
+            event.prevent_default()
+
+    def _refuse_key(self, key: str) -> bool:
+        """A key of a disabled action (read-only host): say so at once, before any dialog.
+
+        Textual runs no action whose ``check_action`` is None, silently: the
+        refusal is said here instead.
+        """
+        bound = self.active_bindings.get(key)
+        if bound is None or bound.node is not self or bound.enabled:
+            return False
+        return self.refuse_read_only(bound.binding.action)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -342,7 +368,7 @@ class DashboardScreen(ActionsMixin):
 
     def action_cpu_mode(self) -> None:
         self.cpu_per_host = not self.cpu_per_host
-        self.notify(f"CPU% now means {self._cpu_mode_text()}")
+        notify_plain(self, f"CPU% now means {self._cpu_mode_text()}")
         if self.snapshot is not None:
             self._render_snapshot(self.snapshot)
 
@@ -351,7 +377,7 @@ class DashboardScreen(ActionsMixin):
         current = min(range(len(steps)), key=lambda i: abs(steps[i] - self.interval))
         index = max(0, min(len(steps) - 1, current + direction))
         self.interval = steps[index]
-        self.notify(f"Refresh every {self.interval:g}s")
+        notify_plain(self, f"Refresh every {self.interval:g}s")
         self._show_header()
         self._wake.set()
 

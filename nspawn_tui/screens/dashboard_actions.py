@@ -14,18 +14,39 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Final
 
 from textual import work
 from textual.screen import Screen
 
 from nspawn_tui.actions import ACTION_TIMEOUT, ACTIONS, ActionSpec
 from nspawn_tui.formatting import format_bytes, format_count, format_percent
-from nspawn_tui.host.base import Host, HostError, Machine, Snapshot
+from nspawn_tui.host.base import Host, HostError, Machine, ReadOnlyError, Snapshot
 from nspawn_tui.rowmodel import Row
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.kill_picker import KillChoice, KillPicker
 from nspawn_tui.screens.shell_prompt import ShellPrompt, ShellRequest
 from nspawn_tui.widgets.machine_table import MachineTable
+from nspawn_tui.widgets.safe_text import notify_plain
+
+#: The Host method each dashboard action that changes the host ends up calling.
+#: Whether it is refused on a read-only host comes from the method's
+#: :func:`~nspawn_tui.host.base.mutating` mark (``Host.refusal``), never from
+#: here; a test checks that every marked method has its action in this table.
+HOST_METHODS: Final[dict[str, str]] = {
+    "boot": "start",
+    "poweroff": "poweroff",
+    "reboot": "reboot",
+    "terminate": "terminate",
+    "kill": "kill",
+    "enable": "enable",
+    "disable": "disable",
+    "shell": "open_shell",
+    "shell_as": "open_shell",
+    "login": "open_login",
+    "edit": "set_limits",
+    "settings": "write_settings",
+}
 
 
 @dataclass(slots=True)
@@ -40,6 +61,21 @@ class ActionsMixin(Screen[None]):
     host: Host
     snapshot: Snapshot | None
     _pending: dict[str, Pending]
+
+    # ------------------------------------------------------------ read-only
+
+    def read_only_refusal(self, action: str) -> ReadOnlyError | None:
+        """Why the dashboard action ``action`` is refused before it starts, or None."""
+        method = HOST_METHODS.get(action)
+        return None if method is None else self.host.refusal(method)
+
+    def refuse_read_only(self, action: str) -> bool:
+        """Say at once that ``action`` is refused on a read-only host (no dialog first)."""
+        refused = self.read_only_refusal(action)
+        if refused is None:
+            return False
+        notify_plain(self, refused, title="Read-only", severity="warning")
+        return True
 
     # ------------------------------------------------------------ progress
 
@@ -68,10 +104,13 @@ class ActionsMixin(Screen[None]):
                 pending.done_when == "gone" and (machine is None or not machine.running)
             ):
                 del self._pending[name]
-                self.notify(f"{name}: {'running' if running else 'stopped'}", title=pending.action)
+                notify_plain(
+                    self, f"{name}: {'running' if running else 'stopped'}", title=pending.action
+                )
             elif now > pending.deadline:
                 del self._pending[name]
-                self.notify(
+                notify_plain(
+                    self,
                     f"{name}: still not {'running' if pending.done_when == 'running' else 'stopped'}"
                     f" after {ACTION_TIMEOUT:g}s",
                     title=pending.action,
@@ -99,9 +138,9 @@ class ActionsMixin(Screen[None]):
         chosen = []
         for m in self._machines(names):
             if running and not m.running:
-                self.notify(f"{m.name} is not running", title=label, severity="warning")
+                notify_plain(self, f"{m.name} is not running", title=label, severity="warning")
             elif stopped and m.running:
-                self.notify(f"{m.name} is already running", title=label, severity="warning")
+                notify_plain(self, f"{m.name} is already running", title=label, severity="warning")
             else:
                 chosen.append(m.name)
         return chosen
@@ -124,13 +163,13 @@ class ActionsMixin(Screen[None]):
             if isinstance(result, HostError):
                 self._pending.pop(name, None)
                 failed.append(name)
-                self.notify(str(result), title=f"{spec.label} failed", severity="error",
+                notify_plain(self, str(result), title=f"{spec.label} failed", severity="error",
                             timeout=12)  # fmt: skip
             elif isinstance(result, BaseException):
                 raise result
         done = [n for n in names if n not in failed]
         if done:
-            self.notify(f"$ {command}", title=f"{spec.label}: sent to {', '.join(done)}")
+            notify_plain(self, f"$ {command}", title=f"{spec.label}: sent to {', '.join(done)}")
         self._rerender()
         self._wake.set()
 
@@ -205,7 +244,9 @@ class ActionsMixin(Screen[None]):
             return
         machine = next(iter(self._machines([name])), None)
         if machine is None or not machine.running:
-            self.notify(f"{name} is not running", title=kind.capitalize(), severity="warning")
+            notify_plain(
+                self, f"{name} is not running", title=kind.capitalize(), severity="warning"
+            )
             return
         try:
             if kind == "login":
@@ -214,7 +255,7 @@ class ActionsMixin(Screen[None]):
                 user = request.user if request else "root"
                 fd = await self.host.open_shell(name, user, request.command if request else ())
         except HostError as exc:
-            self.notify(str(exc), title=f"{kind.capitalize()} failed", severity="error")
+            notify_plain(self, str(exc), title=f"{kind.capitalize()} failed", severity="error")
             return
         runner = getattr(self.app, "attach_runner", None)
         try:
@@ -226,12 +267,12 @@ class ActionsMixin(Screen[None]):
         snapshot = await self.host.snapshot()
         still = any(m.name == name and m.running for m in snapshot.machines)
         if result.reason == "error":
-            self.notify(result.message, title=kind.capitalize(), severity="error")
+            notify_plain(self, result.message, title=kind.capitalize(), severity="error")
         elif not still:
-            self.notify(f"{name} is no longer running", title=kind.capitalize(),
+            notify_plain(self, f"{name} is no longer running", title=kind.capitalize(),
                         severity="warning")  # fmt: skip
         else:
-            self.notify(result.message, title=f"Back from {name}")
+            notify_plain(self, result.message, title=f"Back from {name}")
 
     # ------------------------------------------------------------ limits
 
@@ -246,7 +287,7 @@ class ActionsMixin(Screen[None]):
         try:
             current = await self.host.unit_limits(names[0])
         except HostError as exc:
-            self.notify(str(exc), title="Resource limits", severity="error")
+            notify_plain(self, str(exc), title="Resource limits", severity="error")
             return
         request: LimitsRequest | None = await self.app.push_screen_wait(
             LimitsEditor(names, current, self._usage(names[0]))
@@ -258,7 +299,7 @@ class ActionsMixin(Screen[None]):
             try:
                 await self.host.set_limits(name, request.values, request.runtime)
             except HostError as exc:
-                self.notify(str(exc), title=f"Limits of {name} not applied", severity="error",
+                notify_plain(self, str(exc), title=f"Limits of {name} not applied", severity="error",
                             timeout=12)  # fmt: skip
             else:
                 applied.append(name)
@@ -267,7 +308,7 @@ class ActionsMixin(Screen[None]):
                 systemctl_command(n, request.values, request.runtime) for n in applied
             )
             scope = "until reboot (runtime)" if request.runtime else "persistently"
-            self.notify(f"$ {commands}", title=f"Limits applied {scope}")
+            notify_plain(self, f"$ {commands}", title=f"Limits applied {scope}")
         self._wake.set()
 
     def _usage(self, name: str) -> dict[str, str]:
@@ -296,7 +337,7 @@ class ActionsMixin(Screen[None]):
         try:
             settings = await self.host.read_settings(name)
         except HostError as exc:
-            self.notify(str(exc), title=".nspawn settings", severity="error")
+            notify_plain(self, str(exc), title=".nspawn settings", severity="error")
             return
         text: str | None = await self.app.push_screen_wait(
             SettingsEditor(name, Path(settings.path), settings.text)
@@ -306,7 +347,7 @@ class ActionsMixin(Screen[None]):
         try:
             message = await self.host.write_settings(name, text)
         except HostError as exc:
-            self.notify(str(exc), title=".nspawn settings not saved", severity="error",
+            notify_plain(self, str(exc), title=".nspawn settings not saved", severity="error",
                         timeout=12)  # fmt: skip
             return
-        self.notify(message, title=".nspawn settings saved")
+        notify_plain(self, message, title=".nspawn settings saved")

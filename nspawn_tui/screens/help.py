@@ -1,71 +1,155 @@
-"""The ``?`` screen: every key of the dashboard and what it does."""
+"""The ``?`` screen: every key in force where it was pressed, made from the bindings.
+
+Nothing here is a hand-written list of keys that could go out of date: the
+rows are the bindings in force on the screen below (its focused widget's, its
+own, the app's), with their key, description and tooltip; a key that
+``check_action`` disables (a mutating key on a read-only host) is shown
+disabled.  Below them, the journal view's keys (from its own bindings) and
+the way back from a shell.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
 from rich.table import Table
-from textual.app import ComposeResult
-from textual.binding import Binding
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
-#: (keys, what, available now?)
-HELP_KEYS: tuple[tuple[str, str, bool], ...] = (
-    ("↑ ↓ PgUp PgDn Home End", "move in the machine list (mouse: click, wheel)", True),
-    ("/", "filter machines by name (Enter keeps it, Escape clears)", True),
-    ("o / O", "sort by the next column / reverse the order (or click a column title)", True),
-    ("c", "CPU% as % of one core, or % of the whole host", True),
-    ("+ / -", "refresh faster / slower", True),
-    ("d", "show or hide the detail panel", True),
-    ("space", "select several machines (logs and actions then apply to all of them)", True),
-    (
-        "l",
-        "journal of the machine(s), merged; in it: p priority, / search, n/N, u unit, "
-        "b boot, w export, Enter full record, End/F follow",
-        True,
-    ),
-    (
-        "s / S / L",
-        "root shell / shell as user with a command / login prompt; "
-        "^] three times within 1s returns",
-        True,
-    ),
-    ("b", "boot (start systemd-nspawn@NAME.service)", True),
-    ("p / r", "power off (asks) / reboot", True),
-    ("t / k", "terminate (asks) / kill with a chosen signal (asks)", True),
-    ("a / A", "enable / disable start at host boot", True),
-    ("e", "edit resource limits (Enter: runtime, ctrl+s: persistent)", True),
-    ("N", "view and edit the machine's .nspawn settings", True),
-    ("?", "this help", True),
-    ("q / ctrl+c", "quit", True),
-)
+from nspawn_tui.screens.logs import LogsScreen
+from nspawn_tui.widgets.log_view import LogView
+
+#: Actions whose screen hands the terminal to a machine (shell, login).
+ATTACH_ACTIONS = frozenset({"shell", "shell_as", "login"})
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRow:
+    keys: str  # "q ^q": every key of the binding(s), as the footer shows them
+    description: str  # the binding's description: "Boot"
+    details: str = ""  # its tooltip: "start systemd-nspawn@NAME.service"
+    enabled: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class HelpSection:
+    title: str
+    rows: tuple[HelpRow, ...]
+
+
+def binding_rows(app: App[Any], bindings: Iterable[tuple[Binding, bool]]) -> tuple[HelpRow, ...]:
+    """One row per description and state, in order: its keys joined (each once), a tooltip."""
+    keys: dict[tuple[str, bool], list[str]] = {}
+    details: dict[tuple[str, bool], str] = {}
+    for binding, enabled in bindings:
+        row = (binding.description, enabled)
+        shown = keys.setdefault(row, [])
+        display = app.get_key_display(binding)
+        if display not in shown:
+            shown.append(display)
+        details[row] = details.get(row) or binding.tooltip
+    return tuple(
+        HelpRow(" ".join(shown), description, details[description, enabled], enabled)
+        for (description, enabled), shown in keys.items()
+    )
+
+
+def class_rows(app: App[Any], *binding_lists: list[BindingType]) -> tuple[HelpRow, ...]:
+    """Rows of bindings declared by classes (a screen not shown yet)."""
+    return binding_rows(
+        app,
+        (
+            (binding, True)
+            for bindings in binding_lists
+            for binding in Binding.make_bindings(bindings)
+        ),
+    )
+
+
+def help_sections(screen: Screen[Any]) -> tuple[HelpSection, ...]:
+    """What the help says over ``screen``: its keys in force, then what they lead to."""
+    app = screen.app
+    active = screen.active_bindings.values()
+    sections = [
+        HelpSection(
+            "Keys",
+            binding_rows(app, ((bound.binding, bound.enabled) for bound in active)),
+        )
+    ]
+    if not isinstance(screen, LogsScreen):
+        rows = class_rows(app, LogsScreen.BINDINGS, LogView.BINDINGS)
+        sections.append(HelpSection("In the journal view (l)", rows))
+    attach = [bound for bound in active if bound.binding.action in ATTACH_ACTIONS]
+    if attach:
+        back = HelpRow(
+            "^] ^] ^]",
+            "Back",
+            "three times within 1 s: back to the dashboard, as in machinectl",
+            all(bound.enabled for bound in attach),
+        )
+        sections.append(HelpSection("In a shell or login (s, S, L)", (back,)))
+    return tuple(sections)
+
+
+def section_table(section: HelpSection, disabled_reason: str) -> Table:
+    """A section as a table of plain text (never markup); disabled keys dimmed and said so."""
+    title = Text(section.title, style="bold")
+    if not all(row.enabled for row in section.rows):
+        title.append(f"  (disabled: {disabled_reason})", style="not bold")
+    table = Table(
+        box=None, show_header=False, title=title, title_justify="left", padding=(0, 2, 0, 0)
+    )
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(style="dim", overflow="fold")
+    for row in section.rows:
+        if row.enabled:
+            table.add_row(Text(row.keys), Text(row.description), Text(row.details))
+        else:
+            description = Text(f"{row.description} (disabled)")
+            table.add_row(Text(row.keys), description, Text(row.details), style="dim")
+    return table
 
 
 class HelpScreen(ModalScreen[None]):
+    """Every key of the screen below and what it does (see :func:`help_sections`)."""
+
     BINDINGS = [
         Binding("escape,q,question_mark", "dismiss_help", "Close"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > VerticalScroll { width: auto; max-width: 100; height: auto; max-height: 90%;
+    HelpScreen > VerticalScroll { width: 100%; max-width: 108; height: auto; max-height: 90%;
         border: round $accent; background: $surface; padding: 0 1; }
+    HelpScreen Static { margin-bottom: 1; }
     """
 
-    def __init__(self, available: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, sections: Sequence[HelpSection], *, disabled_reason: str = "not available here"
+    ) -> None:
         super().__init__()
-        self.available = available
+        self.sections = tuple(sections)
+        self.disabled_reason = disabled_reason
+
+    @classmethod
+    def over(cls, screen: Screen[Any], *, read_only: bool) -> HelpScreen:
+        """The help of ``screen`` (call it before pushing: it reads the keys in force there)."""
+        reason = "nspawn-tui runs read-only" if read_only else "not available here"
+        return cls(help_sections(screen), disabled_reason=reason)
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=True, header_style="bold", title="nspawn-tui keys")
-        table.add_column("key", style="bold")
-        table.add_column("what it does")
-        for keys, what, ready in HELP_KEYS:
-            if ready or keys in self.available:
-                table.add_row(keys, what)
-            else:
-                table.add_row(keys, f"{what} [dim](coming soon)[/dim]")
-        with VerticalScroll():
-            yield Static(table, id="help-table")
+        with VerticalScroll(id="help") as box:
+            box.border_title = "nspawn-tui keys"
+            box.border_subtitle = "Escape closes"
+            for index, section in enumerate(self.sections):
+                table = section_table(section, self.disabled_reason)  # Text cells, no markup
+                yield Static(table, id=f"help-{index}", markup=False)
 
     def action_dismiss_help(self) -> None:
         self.dismiss(None)

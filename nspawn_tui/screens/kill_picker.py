@@ -13,6 +13,7 @@ from textual.widgets import Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
 from nspawn_tui.actions import KILL_SIGNALS
+from nspawn_tui.widgets.safe_text import plain
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class KillPicker(ModalScreen[KillChoice | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Send a signal to {', '.join(self.names)}")
+            yield Label(plain(f"Send a signal to {', '.join(self.names)}"))
             with RadioSet(id="who"):
                 yield RadioButton("the leader (PID 1 of the container)", value=True, id="leader")
                 yield RadioButton("all processes of the machine", id="all")

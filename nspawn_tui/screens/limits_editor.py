@@ -27,6 +27,9 @@ from nspawn_tui.limits import (
     parse_limit,
     systemctl_command,
 )
+from nspawn_tui.safe import cell_width, clean_lines
+from nspawn_tui.widgets.safe_input import SafeInput
+from nspawn_tui.widgets.safe_text import plain
 
 #: Command lines shown for a selection of several machines.
 MAX_COMMANDS = 2
@@ -38,6 +41,14 @@ class LimitsRequest:
 
     values: dict[str, str]
     runtime: bool
+
+
+def _rows(text: str, width: int) -> int:
+    """Lines ``text`` takes, shown in ``width`` cells, if none wraps; else 0 (not known)."""
+    lines = clean_lines(text).split("\n")
+    if width <= 0 or any(cell_width(line) > width for line in lines):
+        return 0
+    return len(lines)
 
 
 def input_id(name: str) -> str:
@@ -83,18 +94,19 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
         self.machines = tuple(machines)
         self.current = {f.name: (current or {}).get(f.name, "") for f in LIMIT_FIELDS}
         self.usage = dict(usage or {})
+        self._shown: dict[Static, str] = {}  # what each message line says
 
     # ------------------------------------------------------------- layout
 
     def compose(self) -> ComposeResult:
         names = ", ".join(self.machines) or "(no machine)"
         with Vertical(id="limits-box"):
-            yield Label(Content(f"Resource limits: {names}"), id="limits-title")
+            yield Label(plain(f"Resource limits: {names}"), id="limits-title")
             with VerticalScroll(id="limits-fields"):
                 for field in LIMIT_FIELDS:
                     with Horizontal(classes="limit-row"):
-                        yield Label(field.label, classes="limit-label")
-                        yield Input(
+                        yield Label(plain(field.label), classes="limit-label")
+                        yield SafeInput(
                             self.current[field.name],
                             placeholder="(empty: reset to default)",
                             id=input_id(field.name),
@@ -145,29 +157,44 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
                 parse_limit(name, text)
             except LimitError as problem:
                 error = problem.message
-        message.update(Content(error if error is not None else FIELDS_BY_NAME[name].help))
+        self._show(message, error if error is not None else FIELDS_BY_NAME[name].help)
         message.set_class(error is not None, "-invalid")
         return error
+
+    def _show(self, line: Static, text: str) -> None:
+        """``line`` says ``text`` (which may quote what was typed); repainted only if it changed.
+
+        A layout of the dialog costs more than the rest of a keystroke: it is
+        done only when the line's height may change (checking all eight
+        fields on Enter, or typing in one, mostly changes no height).
+        """
+        old = self._shown.get(line)
+        if old == text:
+            return
+        self._shown[line] = text
+        width = line.content_region.width
+        same_height = old is not None and _rows(old, width) == _rows(text, width) != 0
+        line.update(plain(text, lines=True), layout=not same_height)
 
     def _refresh_command(self) -> None:
         changed = self.changed_values()
         command = self.query_one("#limits-command", Static)
         if not changed:
-            command.update("No changes yet.")
+            self._show(command, "No changes yet.")
             return
         shown = self.machines[:MAX_COMMANDS]
         lines = [systemctl_command(machine, changed, runtime=True) for machine in shown]
         if len(self.machines) > len(shown):
             lines.append(f"... and {len(self.machines) - len(shown)} more machines")
         lines.append("(ctrl+s: the same without --runtime, kept by systemd across reboots)")
-        command.update(Content("\n".join(lines)))
+        self._show(command, "\n".join(lines))
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
         if event.input.id is None or not event.input.id.startswith("limit-"):
             return
         self._check_field(event.input.id.removeprefix("limit-"))
-        self.query_one("#limits-status", Static).update("")
+        self._show(self.query_one("#limits-status", Static), "")
         self._refresh_command()
 
     # ------------------------------------------------------------ actions
@@ -194,12 +221,12 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
         status = self.query_one("#limits-status", Static)
         invalid = [f.name for f in LIMIT_FIELDS if self._check_field(f.name) is not None]
         if invalid:
-            status.update(f"Not applied: fix {', '.join(invalid)} first.")
+            self._show(status, f"Not applied: fix {', '.join(invalid)} first.")
             self.query_one(f"#{input_id(invalid[0])}", Input).focus()
             return
         changed = self.changed_values()
         if not changed:
-            status.update("Nothing changed.")
+            self._show(status, "Nothing changed.")
             return
         self.dismiss(LimitsRequest(changed, runtime))
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import tzinfo
@@ -23,8 +20,8 @@ from nspawn_tui.journal import (
     LogOptions,
     LogRecord,
     SourceStatus,
-    format_record_text,
 )
+from nspawn_tui.journal_export import default_export_path
 from nspawn_tui.journal_store import (
     DEFAULT_SCROLLBACK,
     LogFilter,
@@ -32,8 +29,12 @@ from nspawn_tui.journal_store import (
     SearchError,
     compile_search,
 )
+from nspawn_tui.safe import clean
+from nspawn_tui.screens.export_prompt import ExportDone, ExportPrompt
 from nspawn_tui.screens.record import RecordFetcher, RecordScreen
 from nspawn_tui.widgets.log_view import LogView
+from nspawn_tui.widgets.safe_input import SafeInput
+from nspawn_tui.widgets.safe_text import notify_plain, plain
 
 #: Given the options, the merged events of the machines' journals.
 SourceFactory = Callable[[LogOptions], AsyncIterator[LogEvent]]
@@ -44,22 +45,7 @@ PRIORITY_CYCLE: tuple[int | None, ...] = (None, 6, 5, 4, 3, 2, 1, 0)
 BOOT_CYCLE: tuple[int | None, ...] = (None, 0, -1)
 BOOT_NAMES = {None: "all boots", 0: "this boot", -1: "previous boot"}
 
-PromptMode = Literal["search", "unit", "export"]
-
-
-def default_export_path(names: Sequence[str]) -> str:
-    safe = "-".join(re.sub(r"[^A-Za-z0-9_.-]", "_", n) for n in names) or "logs"
-    return os.path.join("~", f"nspawn-tui-logs-{safe}.log")
-
-
-def write_export(path: str, records: Sequence[LogRecord], tz: tzinfo | None) -> str:
-    """Write ``records`` as text to ``path`` (``~`` expanded); the path written."""
-    target = os.path.expanduser(path)
-    with open(target, "w", encoding="utf-8", errors="replace") as out:
-        for record in records:
-            out.write(format_record_text(record, tz))
-            out.write("\n")
-    return target
+PromptMode = Literal["search", "unit"]
 
 
 class LogsScreen(Screen[None]):
@@ -73,7 +59,7 @@ class LogsScreen(Screen[None]):
         Binding("N", "prev_match", "Prev"),
         Binding("u", "prompt('unit')", "Unit"),
         Binding("b", "cycle_boot", "Boot"),
-        Binding("w", "prompt('export')", "Export"),
+        Binding("w", "export", "Export"),
         Binding("escape,q", "back", "Back"),
     ]
 
@@ -82,6 +68,8 @@ class LogsScreen(Screen[None]):
     LogsScreen > #log-status { height: 1; background: $panel; color: $foreground; }
     LogsScreen > #log-prompt { display: none; }
     LogsScreen > #log-prompt.-shown { display: block; }
+    LogsScreen > #log-prompt-error { display: none; height: auto; color: $error; }
+    LogsScreen > #log-prompt-error.-shown { display: block; }
     """
 
     def __init__(
@@ -117,7 +105,8 @@ class LogsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield self.log_view
         yield Static("", id="log-status", markup=False)
-        yield Input(id="log-prompt")
+        yield SafeInput(id="log-prompt")
+        yield Static("", id="log-prompt-error")
 
     def on_mount(self) -> None:
         self.set_interval(self.flush_interval, self.flush)
@@ -192,7 +181,7 @@ class LogsScreen(Screen[None]):
         text = self.status_text()
         if text != self._status_text:
             self._status_text = text
-            self.query_one("#log-status", Static).update(text)
+            self.query_one("#log-status", Static).update(plain(text))
 
     def on_log_view_follow_changed(self, event: LogView.FollowChanged) -> None:
         self.update_status()
@@ -236,24 +225,28 @@ class LogsScreen(Screen[None]):
             self.message = ""
         self.update_status()
 
-    def set_search(self, text: str) -> None:
-        """Search for ``text`` (``re:`` for a regular expression; empty clears)."""
+    def set_search(self, text: str) -> bool:
+        """Search for ``text`` (``re:`` for a regular expression; empty clears).
+
+        False, with the search unchanged, when ``text`` is a bad expression.
+        """
         if not text:
             self.search_text = ""
             self.log_view.set_search(None)
             self.message = ""
             self.update_status()
-            return
+            return True
         try:
             pattern = compile_search(text)
         except SearchError as error:
+            # said under the prompt (which stays open) and in the status line
             self.message = str(error)
-            self.notify(str(error), severity="error")
             self.update_status()
-            return
+            return False
         self.search_text = text
         self.log_view.set_search(pattern)
         self.action_prev_match()
+        return True
 
     # ------------------------------------------------------------- prompt
 
@@ -264,47 +257,61 @@ class LogsScreen(Screen[None]):
             prompt.placeholder = "search text, or re:REGEX (empty clears)"
             prompt.value = self.search_text
         elif mode == "unit":
-            units = ", ".join(self.log_view.store.units()[:8])
+            units = clean(", ".join(self.log_view.store.units()[:8]))  # the containers' names
             prompt.placeholder = (
                 f"unit, empty for all ({units})" if units else "unit, empty for all"
             )
             prompt.value = self.options.unit or ""
-        else:
-            prompt.placeholder = "export the view to this file"
-            prompt.value = default_export_path(self.names)
+        self._prompt_error("")
         prompt.add_class("-shown")
         prompt.focus()
+
+    def _prompt_error(self, text: str) -> None:
+        """The line under the prompt: why what was typed is refused (empty hides it)."""
+        line = self.query_one("#log-prompt-error", Static)
+        if text or line.has_class("-shown"):  # each keystroke clears it: only if it is shown
+            line.update(plain(text))
+            line.set_class(bool(text), "-shown")
 
     def _close_prompt(self) -> None:
         prompt = self.query_one("#log-prompt", Input)
         prompt.remove_class("-shown")
+        self._prompt_error("")
         self._prompt_mode = None
         self.log_view.focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._prompt_mode is not None:
+            self._prompt_error("")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         mode, value = self._prompt_mode, event.value.strip()
-        self._close_prompt()
         if mode == "search":
-            self.set_search(value)
+            if not self.set_search(value):
+                # the search stays as it was; the prompt stays open to fix the expression
+                kept = f" (Escape keeps /{self.search_text})" if self.search_text else ""
+                self._prompt_error(self.message + kept)
+                return
         elif mode == "unit":
             self.options = replace(self.options, unit=value or None)
             self.restart()
-        elif mode == "export":
-            self.export(value or default_export_path(self.names))
+        self._close_prompt()
 
-    @work(group="export")
-    async def export(self, path: str) -> None:
-        """Write the visible lines to ``path``; the outcome is shown."""
+    def action_export(self) -> None:
+        """Ask for a file and write the visible lines to it (cleaned, or raw on request)."""
         records = list(self.log_view.store.visible)
-        try:
-            target = await asyncio.to_thread(write_export, path, records, self.tz)
-        except OSError as error:
-            self.message = f"export failed: {error.strerror or error}: {path}"
-            self.notify(self.message, severity="error")
-        else:
-            self.message = f"wrote {len(records):,} lines to {target}"
-            self.notify(self.message)
+        self.app.push_screen(
+            ExportPrompt(records, default_export_path(self.names), self.tz), self._exported
+        )
+
+    def _exported(self, done: ExportDone | None) -> None:
+        if done is None:
+            return
+        raw = " (raw)" if done.raw else ""
+        self.message = f"wrote {done.lines:,} lines to {done.target}{raw}"
+        notify_plain(self, self.message)
         self.update_status()
 
     def action_back(self) -> None:

@@ -16,6 +16,8 @@ from textual.widgets import Static
 
 from nspawn_tui.host.base import HostError
 from nspawn_tui.journal import PRIORITY_NAMES, JournalError, LogRecord, format_time
+from nspawn_tui.safe import clean, clean_lines
+from nspawn_tui.widgets.safe_text import plain
 
 #: Given a record, returns all of its journal fields (e.g. journalctl --cursor).
 RecordFetcher = Callable[[LogRecord], Awaitable[Mapping[str, str]]]
@@ -24,16 +26,17 @@ RecordFetcher = Callable[[LogRecord], Awaitable[Mapping[str, str]]]
 def fields_table(fields: Mapping[str, str], tz: tzinfo | None = None) -> Table:
     """Fields as a two-column table, MESSAGE last, times and priorities explained."""
     table = Table.grid(padding=(0, 2))
-    table.add_column(style="bold", no_wrap=True)
+    # a field name is outside text too, and may be 10,000 characters: folded at 32 cells
+    table.add_column(style="bold", max_width=32, overflow="fold")
     table.add_column(overflow="fold")
     for key in sorted(fields, key=lambda k: (k == "MESSAGE", k.lstrip("_"))):
         value = fields[key]
-        shown = Text(value)
+        shown = Text(clean_lines(value))
         if key in ("__REALTIME_TIMESTAMP", "_SOURCE_REALTIME_TIMESTAMP") and value.isdigit():
             shown.append(f"  ({format_time(int(value), tz, date=True)})", style="dim")
         elif key == "PRIORITY" and value.isdigit() and int(value) < len(PRIORITY_NAMES):
             shown.append(f"  ({PRIORITY_NAMES[int(value)]})", style="dim")
-        table.add_row(key, shown)
+        table.add_row(Text(clean(key)), shown)
     return table
 
 
@@ -76,7 +79,7 @@ class RecordScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="record-box") as box:
-            box.border_title = f"{self.record.machine}: journal record"
+            box.border_title = plain(f"{self.record.machine}: journal record")
             yield Static(
                 "loading every field…" if self.fetch else "fields shown by the log view",
                 id="record-note",
@@ -99,10 +102,12 @@ class RecordScreen(ModalScreen[None]):
         try:
             fields = await self.fetch(self.record)
         except (HostError, JournalError, OSError) as error:
-            note.update(f"could not fetch the full record ({error}); showing the fields we have")
+            note.update(
+                plain(f"could not fetch the full record ({error}); showing the fields we have")
+            )
             return
         self.fields = dict(fields)
-        note.update(f"{len(fields)} fields")
+        note.update(plain(f"{len(fields)} fields"))
         self.query_one("#record-fields", Static).update(fields_table(self.fields, self.tz))
 
     def action_close(self) -> None:

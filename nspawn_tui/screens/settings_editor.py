@@ -19,10 +19,16 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from nspawn_tui.nspawn_file import SettingsFile
+from nspawn_tui.widgets.safe_text import plain
+from nspawn_tui.widgets.safe_text_area import SafeTextArea, clean_edit_text, is_editable
 
 NEXT_BOOT_NOTICE = (
     "Changes take effect at the next boot of the container. "
     "Resource limits are not set here: use the limits editor (e)."
+)
+READ_ONLY_NOTICE = (
+    "Read only: this file holds control or invisible characters (shown as ^X or \ufffd). "
+    "Edit it with a text editor."
 )
 
 
@@ -50,18 +56,22 @@ class SettingsEditor(ModalScreen[str | None]):
         self.machine = name
         self.path = path
         self.original = text
+        #: a file with control characters is shown cleaned, and never saved from here
+        self.editable = is_editable(text)
+        self._refused: str | None = None  # the text whose problems are shown
 
     def compose(self) -> ComposeResult:
         with Vertical(id="settings-box"):
-            yield Label(
-                Content(f"Settings of {self.machine}: {self.path}"),
-                id="settings-title",
-            )
+            yield Label(plain(f"Settings of {self.machine}: {self.path}"), id="settings-title")
             yield Static(Content(NEXT_BOOT_NOTICE), id="settings-notice")
-            yield TextArea(
-                self.original, id="settings-text", soft_wrap=False, show_line_numbers=True
+            yield SafeTextArea(
+                self.original if self.editable else clean_edit_text(self.original),
+                id="settings-text",
+                soft_wrap=False,
+                show_line_numbers=True,
+                read_only=not self.editable,
             )
-            yield Static("", id="settings-errors")
+            yield Static("" if self.editable else Content(READ_ONLY_NOTICE), id="settings-errors")
             with Horizontal(id="settings-buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (Esc)", id="cancel")
@@ -78,7 +88,11 @@ class SettingsEditor(ModalScreen[str | None]):
 
     @on(TextArea.Changed)
     def _changed(self) -> None:
-        self.query_one("#settings-errors", Static).update("")
+        # the problems stay until the text differs from the text they are about
+        # (the Changed of an edit made just before ctrl+s arrives after it)
+        if self.editable and self._refused is not None and self.text != self._refused:
+            self._refused = None
+            self.query_one("#settings-errors", Static).update("")
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
@@ -89,11 +103,14 @@ class SettingsEditor(ModalScreen[str | None]):
         self.action_cancel()
 
     def action_save(self) -> None:
+        errors = self.query_one("#settings-errors", Static)
+        if not self.editable:
+            errors.update(Content("Not saved. " + READ_ONLY_NOTICE))
+            return
         problems = self.problems()
         if problems:
-            self.query_one("#settings-errors", Static).update(
-                Content("Not saved:\n" + "\n".join(problems))
-            )
+            self._refused = self.text
+            errors.update(plain("Not saved:\n" + "\n".join(problems), lines=True))
             return
         text = self.text
         self.dismiss(None if text == self.original else text)

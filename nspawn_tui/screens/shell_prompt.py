@@ -11,6 +11,23 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from nspawn_tui.widgets.safe_input import SafeInput
+from nspawn_tui.widgets.safe_text import plain
+
+#: The longest user name systemd accepts (its relaxed check allows almost any other).
+MAX_USER_NAME = 256
+
+
+def user_name_problem(user: str) -> str | None:
+    """Why machined would refuse ``user`` (systemd's relaxed user name check), or None."""
+    if user in {".", ".."}:
+        return "not a user name"
+    if any(c.isspace() or c in ":/" for c in user):
+        return "a user name has no spaces, ':' or '/'"
+    if len(user.encode("utf-8", errors="replace")) > MAX_USER_NAME:
+        return f"a user name has at most {MAX_USER_NAME} bytes"
+    return None
+
 
 @dataclass(frozen=True, slots=True)
 class ShellRequest:
@@ -33,11 +50,11 @@ class ShellPrompt(ModalScreen[ShellRequest | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Shell in {self.machine}")
+            yield Label(plain(f"Shell in {self.machine}"))
             yield Label("User:")
-            yield Input(value="root", id="shell-user")
+            yield SafeInput(value="root", id="shell-user")
             yield Label("Command (empty: the user's login shell):")
-            yield Input(placeholder="/bin/bash -l", id="shell-command")
+            yield SafeInput(placeholder="/bin/bash -l", id="shell-command")
             yield Label("", id="shell-error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -46,10 +63,14 @@ class ShellPrompt(ModalScreen[ShellRequest | None]):
         try:
             command = tuple(shlex.split(text))
         except ValueError as exc:
-            self.query_one("#shell-error", Label).update(f"Command: {exc}")
+            self.query_one("#shell-error", Label).update(plain(f"Command: {exc}"))
             return
         if not user:
             self.query_one("#shell-error", Label).update("User: give a user name (e.g. root)")
+            return
+        problem = user_name_problem(user)
+        if problem is not None:
+            self.query_one("#shell-error", Label).update(plain(f"User: {problem}"))
             return
         if command and not command[0].startswith("/"):
             self.query_one("#shell-error", Label).update(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
+from typing import Final
 
-from rich.cells import cell_len
-from rich.text import Text
+from rich.cells import cell_len, chop_cells
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.geometry import Region
+from textual.content import Content
+from textual.geometry import Region, Size
 from textual.widget import Widget
 
 from nspawn_tui.formatting import (
@@ -19,7 +21,111 @@ from nspawn_tui.formatting import (
     format_rate,
 )
 from nspawn_tui.host.base import Machine, MachineDetails, Sample
+from nspawn_tui.safe import cell_width, clean, clean_lines
 from nspawn_tui.widgets.history_graph import HistoryGraph
+
+#: "Cgroup:    ": continuation lines of a wrapped value start under the value
+_LABEL: Final = re.compile(r"[A-Za-z][A-Za-z ]*: +")
+_WORD: Final = re.compile(r"([^ ]+)( *)")
+#: the parts of a path, each with its separator: "/", "machine.slice/", "x.service"
+_PATH_PART: Final = re.compile(r"[^/]*/|[^/]+")
+
+
+#: a piece of a line: its text, the spaces after it, its width, and on the
+#: first piece of a path the whole path's width (else 0)
+_Chunk = tuple[str, str, int, int]
+
+
+def _chunks(text: str) -> Iterator[_Chunk]:
+    """Pieces a line may break between, each with the spaces after it.
+
+    Words break at spaces; absolute paths also after each ``/`` (no space).
+    """
+    for match in _WORD.finditer(text):
+        word, spaces = match.groups()
+        if word.startswith("/") and len(word) > 1:
+            parts = _PATH_PART.findall(word)
+            whole = cell_width(word)
+            for part in parts[:-1]:
+                yield part, "", cell_width(part), whole
+                whole = 0
+            yield parts[-1], spaces, cell_width(parts[-1]), whole
+        else:
+            yield word, spaces, cell_width(word), 0
+
+
+def _groups(text: str) -> list[list[_Chunk]]:
+    """The chunks of ``text`` in groups: fields apart by two spaces or more."""
+    groups: list[list[_Chunk]] = [[]]
+    for chunk in _chunks(text):
+        groups[-1].append(chunk)
+        if len(chunk[1]) >= 2:
+            groups.append([])
+    return [group for group in groups if group]
+
+
+def wrap_line(line: str, width: int) -> list[str]:
+    """``line`` (cleaned text) in lines of at most ``width`` cells.
+
+    Breaks at spaces and after the ``/`` of paths, never mid-word unless a
+    word is longer than a whole line; a field (words apart by single spaces,
+    as "peak 500M") or a path goes whole to the next line when it fits there
+    under the value.  Continuation lines of a "Label:  value" line are indented
+    under the value (less when that is what lets a path part fit).
+    """
+    if width <= 0 or cell_width(line) <= width:
+        return [line]
+    label = _LABEL.match(line)
+    indent = label.end() if label is not None and label.end() <= width // 2 else 0
+    body = line.lstrip(" ")
+    lines: list[str] = []
+    current = line[: len(line) - len(body)]
+    used = len(current)
+    gap = ""
+
+    def new_line(size: int) -> None:
+        nonlocal current, used, gap
+        lines.append(current)
+        pad = min(indent, max(0, width - size))
+        current, used, gap = " " * pad, pad, ""
+
+    for group in _groups(body):
+        whole = sum(size + len(spaces) for _, spaces, size, _ in group) - len(group[-1][1])
+        if used + len(gap) + whole > width and indent + whole <= width and current.strip():
+            new_line(whole)
+        for chunk, spaces, size, path in group:
+            if (
+                path
+                and used + len(gap) + path > width
+                and indent + path <= width
+                and current.strip()
+            ):
+                new_line(path)  # a path goes whole to the next line if it fits there
+            elif used + len(gap) + size > width and current.strip():
+                new_line(size)
+            current += gap
+            used += len(gap)
+            pad = min(width - 1, len(current) - len(current.lstrip(" ")))
+            while used + size > width:  # longer than the line: folded (mid-word, no choice)
+                room = width - used
+                head = chop_cells(chunk, room)[0] if room > 0 else ""
+                if not head:  # not even its first character fits here
+                    if used:
+                        if current.strip():
+                            lines.append(current)
+                        current, used = "", 0
+                        continue
+                    head = chunk[:1]  # a double-width character on a 1-cell line
+                lines.append(current + head)
+                chunk = chunk[len(head) :]
+                size = cell_width(chunk)
+                current, used = " " * pad, pad  # the rest under its start
+            current += chunk
+            used += size
+            gap = spaces
+    if current.strip() or not lines:
+        lines.append(current)
+    return [text.rstrip(" ") for text in lines]
 
 
 class _Text(Widget):
@@ -35,13 +141,30 @@ class _Text(Widget):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self.text = ""
+        self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])
+
+    def lines(self, width: int | None = None) -> list[str]:
+        """The text as shown: cleaned, wrapped to ``width`` (default: the widget's)."""
+        if width is None:
+            width = self.content_size.width
+        text, wrapped_width, lines = self._wrapped
+        if text != self.text or wrapped_width != width:
+            lines = self._wrap(self.text, width)
+            self._wrapped = (self.text, width, lines)
+        return lines
+
+    @staticmethod
+    def _wrap(text: str, width: int) -> list[str]:
+        return [part for line in clean_lines(text).split("\n") for part in wrap_line(line, width)]
 
     def set_text(self, text: str) -> None:
         if text == self.text:
             return
-        old = self.text.split("\n")
-        new = text.split("\n")
+        width = self.content_size.width
+        old = self.lines(width)
+        new = self._wrap(text, width)
         self.text = text
+        self._wrapped = (text, width, new)
         if len(old) != len(new):
             self.refresh(layout=True)
             return
@@ -54,8 +177,12 @@ class _Text(Widget):
         ]
         self.refresh(*changed)
 
-    def render(self) -> Text:
-        return Text(self.text)
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return len(self.lines(width))
+
+    def render(self) -> Content:
+        # cleaned in lines(): the last step, any text set here is made inert
+        return Content("\n".join(self.lines()))
 
 
 class DetailPanel(Widget):
@@ -101,8 +228,10 @@ class DetailPanel(Widget):
         mem_history: Sequence[float],
         now: float,
         history_seconds: float,
+        oom_new: int | None = None,
     ) -> None:
-        text = self._props_text(machine, sample, details, now)
+        """``oom_new``: OOM kills since nspawn-tui started (or the machine appeared)."""
+        text = self._props_text(machine, sample, details, now, oom_new)
         if text != self._last_text:
             self._last_text = text
             self._props.set_text(text)
@@ -126,6 +255,7 @@ class DetailPanel(Widget):
         sample: Sample | None,
         details: MachineDetails | None,
         now: float,
+        oom_new: int | None = None,
     ) -> str:
         if machine is None:
             return "No machine selected."
@@ -149,13 +279,16 @@ class DetailPanel(Widget):
             if details.enabled is not None:
                 lines.append(f"At boot:   {details.enabled}")
         if sample is not None:
+            since = f" ({oom_new} since nspawn-tui started)" if oom_new else ""
             lines.append(
                 f"Memory:    {format_bytes(sample.memory_current)} of "
                 f"{format_bytes(sample.memory_max)}  high {format_bytes(sample.memory_high)}"
                 f"  peak {format_bytes(sample.memory_peak)}  OOM kills {format_count(sample.oom_kills)}"
+                f"{since}"
             )
             lines.append(
                 f"Tasks:     {format_count(sample.tasks_current)} of {format_count(sample.tasks_max)}"
                 f"   IO read {format_rate(sample.io_read_bps)}  write {format_rate(sample.io_write_bps)}"
             )
-        return "\n".join(lines)
+        # each line carries outside text (name, OS, unit, paths): cleaned as one line
+        return "\n".join(clean(line) for line in lines)

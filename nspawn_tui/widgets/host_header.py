@@ -12,7 +12,11 @@ from textual.widgets import Static
 
 from nspawn_tui.formatting import format_bytes
 from nspawn_tui.host.base import Machine, Snapshot
+from nspawn_tui.safe import clean
 from nspawn_tui.widgets.machine_table import changed_span
+
+#: The header's first word on a host opened with ``--read-only``.
+READ_ONLY_FLAG = "read-only"
 
 
 class HostHeader(Static):
@@ -23,9 +27,10 @@ class HostHeader(Static):
     HostHeader.-disconnected { background: $error; }
     """
 
-    def __init__(self, description: str, *, id: str | None = None) -> None:
+    def __init__(self, description: str, *, read_only: bool = False, id: str | None = None) -> None:
         super().__init__("", id=id)
         self.description = description
+        self.read_only = read_only
         self._last: str = ""
         self._machines: tuple[Machine, ...] | None = None
         self._counts = ""
@@ -54,6 +59,9 @@ class HostHeader(Static):
         text = " │ ".join(parts)
         if snapshot.error:
             text = f"⚠ {snapshot.error} │ " + text
+        text = clean(text)  # the error and the host's name are outside text
+        if self.read_only:  # first: visible however narrow the terminal
+            text = f"{READ_ONLY_FLAG} │ {text}"
         disconnected = not snapshot.connected
         if disconnected != self.has_class("-disconnected"):
             self.set_class(disconnected, "-disconnected")
@@ -66,4 +74,7 @@ class HostHeader(Static):
             self.refresh(Region(start, 0, end - start, 1))
 
     def render(self) -> Text:
-        return Text(self._last, no_wrap=True, overflow="ellipsis")
+        text = Text(self._last, no_wrap=True, overflow="ellipsis")
+        if self.read_only:
+            text.stylize("bold", 0, len(READ_ONLY_FLAG))
+        return text

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from datetime import tzinfo
 
-from rich.cells import cell_len
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -28,6 +28,8 @@ from textual.strip import Strip
 
 from nspawn_tui.journal import LogRecord, format_time
 from nspawn_tui.journal_store import AddResult, LogFilter, LogStore
+from nspawn_tui.safe import cell_width, clean
+from nspawn_tui.widgets.safe_text import safe_strip
 
 #: Colours of machine names: a name always gets the same one (crc32, not hash()).
 MACHINE_PALETTE = (
@@ -45,7 +47,6 @@ MACHINE_PALETTE = (
     "#87d7ff",
 )
 
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
 _MAX_NAME = 20
 
 
@@ -55,15 +56,15 @@ def machine_colour(name: str) -> str:
 
 
 def first_line(message: str, width: int) -> tuple[str, bool]:
-    """The first line of ``message``, cleaned of control characters and cut
-    to ``width`` characters, and whether anything was left out."""
+    """The first line of ``message``, cut to ``width`` characters and cleaned
+    (:func:`~nspawn_tui.safe.clean`), and whether anything was left out."""
     line, newline, _ = message.partition("\n")
     more = bool(newline)
     if len(line) > width:
         line, more = line[:width], True
     if "\t" in line:
         line = line.expandtabs(4)
-    return _CONTROL.sub("\ufffd", line), more
+    return clean(line), more
 
 
 class LogView(ScrollView, can_focus=True):
@@ -169,7 +170,8 @@ class LogView(ScrollView, can_focus=True):
         for record in records:
             if record.machine not in self._machines:
                 self._machines.add(record.machine)
-                width = min(_MAX_NAME, max(self._name_width, len(record.machine)))
+                shown = cell_width(clean(record.machine))
+                width = min(_MAX_NAME, max(self._name_width, shown))
                 if width != self._name_width:
                     self._name_width = width
                     self._cache.clear()
@@ -356,7 +358,7 @@ class LogView(ScrollView, can_focus=True):
         cached = self._cache.get(record.seq)
         if cached is not None:
             return cached
-        name = record.machine[: self._name_width].ljust(self._name_width)
+        name = set_cell_size(clean(record.machine), self._name_width)  # cells, not characters
         who = record.identifier or "?"
         if record.pid:
             who = f"{who}[{record.pid}]"
@@ -381,7 +383,7 @@ class LogView(ScrollView, can_focus=True):
                     if found.end() > found.start():
                         text.stylize(match_style, start + found.start(), start + found.end())
         segments = Segment.apply_style(text.render(self.app.console), self.rich_style)
-        strip = Strip(list(segments), cell_len(text.plain))
+        strip = safe_strip(Strip(list(segments), cell_len(text.plain)))
         self._cache[record.seq] = strip
         return strip
 

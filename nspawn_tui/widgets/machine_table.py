@@ -28,6 +28,7 @@ from textual.strip import Strip
 from textual.widget import Widget
 
 from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
+from nspawn_tui.widgets.safe_text import safe_strip
 
 COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
 #: the first column of the metrics band
@@ -416,6 +417,7 @@ class MachineTable(Widget, can_focus=True):
         strip = Strip(segments, max(width, used))
         if used > width:
             strip = strip.crop(0, width)
+        strip = safe_strip(strip)  # the cells are cleaned; this guards any new one
         self._cache[(row.name, start)] = (key, strip)
         return strip
 

@@ -7,7 +7,6 @@ from textual.pilot import Pilot
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
-from nspawn_tui.screens.help import HelpScreen
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
@@ -34,6 +33,50 @@ async def test_lists_demo_machines_sorted_by_name(demo_app: NspawnApp) -> None:
         # Stopped images are rows too, with empty metric cells.
         row = table.row("debian-base")
         assert row is not None and row.cells[1] == "stopped" and row.cells[4] == ""
+
+
+async def test_dashboard_shows_host_machines_status_and_keys(
+    demo_app: NspawnApp, demo_host: DemoHost
+) -> None:
+    """What a person sees: the host line, every machine with its figures, the keys."""
+    from screen_text import columns, screen_lines
+
+    from nspawn_tui.rowmodel import COLUMNS
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        await pilot.pause()
+        lines = screen_lines(demo_app)
+        snapshot = await demo_host.snapshot()
+        running = sum(1 for m in snapshot.machines if m.running)
+        header = lines[0]
+        for part in (
+            "demo-host",
+            f"{demo_host.cpu_count} CPUs",
+            "mem ",
+            "every 1s",
+            f"{running} running, {len(snapshot.machines) - running} stopped",
+        ):
+            assert part in header, (part, header)
+        assert "read-only" not in header
+        assert columns(lines[1])[0].startswith("NAME")
+        assert [c.rstrip("▲▼") for c in columns(lines[1])] == [c.title for c in COLUMNS]
+        table = screen.query_one(MachineTable)
+        shown = {columns(line)[0]: line for line in lines[2 : 2 + len(table.visible_names)]}
+        assert list(shown) == table.visible_names  # every machine, in order
+        for name, line in shown.items():
+            row = table.row(name)
+            assert row is not None
+            for cell in filter(None, row.cells):  # each figure, or its start cut with "…"
+                cut = any(f"{cell[:n]}…" in line for n in range(3, len(cell)))
+                assert cell in line or cut, (name, cell, line)
+        text = "\n".join(lines)
+        assert "sort: name · ? help" in text
+        first = table.visible_names[0]
+        assert f"{first}  (container, stopped)" in text  # the detail panel
+        footer = lines[-1]
+        for key, description in (("/", "Filter"), ("b", "Boot"), ("q", "Quit"), ("?", "Help")):
+            assert f"{key} {description}" in footer, footer
 
 
 async def test_navigation_moves_cursor_and_detail(demo_app: NspawnApp) -> None:
@@ -90,17 +133,6 @@ async def test_filter_by_name(demo_app: NspawnApp) -> None:
         await pilot.press("slash", "escape")
         await pilot.pause()
         assert len(table.visible_names) >= 10
-
-
-async def test_help_screen_lists_keys(demo_app: NspawnApp) -> None:
-    async with demo_app.run_test(size=(120, 40)) as pilot:
-        await _ready(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(pilot.app.screen, HelpScreen)
-        await pilot.press("escape")
-        await pilot.pause()
-        assert isinstance(pilot.app.screen, DashboardScreen)
 
 
 async def test_interval_keys_change_the_rate(demo_app: NspawnApp) -> None:

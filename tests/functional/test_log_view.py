@@ -8,9 +8,11 @@ from pathlib import Path
 
 from textual.app import App
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from nspawn_tui.host.demo_journal import DemoJournal
 from nspawn_tui.journal import LogEvent, LogOptions
+from nspawn_tui.screens.export_prompt import ExportPrompt
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.record import RecordScreen
 from nspawn_tui.widgets.log_view import LogView
@@ -146,4 +148,14 @@ async def test_enter_opens_record_and_export_writes_file(tmp_path: Path) -> None
         lines = [line for line in target.read_text().splitlines() if not line.startswith("    ")]
         assert len(lines) == 60
         await pilot.press("w", "ctrl+u", *str(tmp_path / "missing" / "x.log"), "enter")
-        await wait_for(pilot, lambda: "export failed" in screen.message)
+        # refused in the export dialog, which stays open (tests/functional/test_inputs_safe.py)
+        await wait_for(pilot, lambda: "no such directory" in export_message(app))
+        await pilot.press("escape")
+        assert app.screen is screen
+
+
+def export_message(app: App[None]) -> str:
+    dialog = app.screen
+    if not isinstance(dialog, ExportPrompt):
+        return ""
+    return str(dialog.query_one("#export-message", Static).render())

@@ -52,3 +52,19 @@ def test_help_screen(snap_compare: Callable[..., bool]) -> None:
         await pilot.pause()
 
     assert snap_compare(_app(), terminal_size=(120, 40), run_before=before)
+
+
+def test_dashboard_read_only(snap_compare: Callable[..., bool]) -> None:
+    """--read-only: the header says so first, the mutating keys are greyed in the footer."""
+    app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=True), interval=0.2)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=_settle)
+
+
+def test_help_screen_read_only(snap_compare: Callable[..., bool]) -> None:
+    async def before(pilot: Pilot[None]) -> Any:
+        await _settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=True), interval=0.2)
+    assert snap_compare(app, terminal_size=(120, 40), run_before=before)

@@ -388,3 +388,13 @@ async def test_failed_snapshot_reports_and_recovers() -> None:
 def test_read_only_flag_is_kept() -> None:
     assert DemoHost(read_only=True).read_only
     assert not DemoHost().read_only
+
+
+async def test_cache_gets_an_oom_kill_while_the_app_runs() -> None:
+    """--demo shows an OOM count rising: "cache" has one at 40 s (and 330 s) of host time."""
+    host = DemoHost(frozen=True)
+    counts = []
+    for seconds in (0.0, 30.0, 9.0, 2.0, 100.0, 200.0):
+        host.tick(seconds)
+        counts.append(sample(await host.snapshot(), "cache").oom_kills)
+    assert counts == [2, 2, 2, 3, 3, 4]  # seed 1 draws no random kill in these 341 s

@@ -29,6 +29,7 @@ def test_backend_modules_found() -> None:
         "nspawn_tui.cgroups",
         "nspawn_tui.cli",
         "nspawn_tui.formatting",
+        "nspawn_tui.safe.text",
     ):
         assert expected in names
 

@@ -21,6 +21,7 @@ from nspawn_tui.journal import (
     parse_record,
     record_argv,
 )
+from nspawn_tui.safe import clean_lines
 
 LINE = (
     b'{"__CURSOR":"s=abc;i=1","__REALTIME_TIMESTAMP":"1700000000123456",'
@@ -53,13 +54,28 @@ def test_identifier_falls_back_to_comm_and_missing_fields_are_empty() -> None:
     assert record.unit == record.pid == record.cursor == ""
 
 
-def test_byte_array_fields_are_decoded_with_replacement() -> None:
-    message = list("héllo\n".encode()) + [0xFF, 0x01]
-    line = json.dumps({"MESSAGE": message, "SYSLOG_IDENTIFIER": list(b"app\x07")})
+def test_byte_array_fields_are_decoded_losslessly_and_short_fields_cleaned() -> None:
+    raw = "héllo\n".encode() + b"\xff\x01"
+    line = json.dumps({"MESSAGE": list(raw), "SYSLOG_IDENTIFIER": list(b"app\x07\x1b]0;x\x07")})
     record = parse_record(line.encode(), "m")
     assert record is not None
-    assert record.message == "héllo\n\ufffd\x01"
-    assert record.identifier == "app\x07"
+    # the message keeps its bytes (a raw export writes them back) ...
+    assert record.message.encode("utf-8", "surrogateescape") == raw
+    # ... and is shown cleaned; the identifier is cleaned as it is parsed
+    assert clean_lines(record.message) == "héllo\n\ufffd^A"
+    assert record.identifier == "app^G^[]0;x^G"
+
+
+def test_hostile_short_fields_and_full_records_are_cleaned() -> None:
+    evil = "evil\x1b]0;PWNED\x07\x9b\u202e"
+    line = json.dumps(
+        {"MESSAGE": "m", "_SYSTEMD_UNIT": evil, "_PID": evil, "_BOOT_ID": evil, "_COMM": "c"}
+    )
+    record = parse_record(line, "m")
+    assert record is not None
+    assert record.unit == record.pid == record.boot_id == "evil^[]0;PWNED^G\ufffd\ufffd"
+    full = parse_full_record(json.dumps({evil: "a\tb\nc\x1b", "MESSAGE": list(b"\xff\x1b")}))
+    assert full == {"evil^[]0;PWNED^G\ufffd\ufffd": "a   b\nc^[", "MESSAGE": "\ufffd^["}
 
 
 def test_null_field_becomes_placeholder() -> None:

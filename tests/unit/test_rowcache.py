@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nspawn_tui.host.base import UNLIMITED, Machine, Sample
-from nspawn_tui.rowmodel import RowCache, build_row, build_rows
+from nspawn_tui.rowmodel import OOM_MARK, STYLE_HOT, RowCache, build_row, build_rows
 
 NOW = 1_000_000.0
 GiB = 1024**3
@@ -129,6 +129,7 @@ def _random_poll(
                 memory_max=rng.choice([None, UNLIMITED, GiB, rng.randrange(1, 8 * GiB)]),
                 tasks_current=rng.choice([None, rng.randrange(0, 600)]),
                 tasks_max=rng.choice([None, UNLIMITED, 512, 4096]),
+                oom_kills=rng.choice([None, rng.randrange(0, 4)]),
             )
         if rng.random() < 0.05:
             del samples[name]  # a running machine not read yet, or a stopped one
@@ -155,6 +156,100 @@ def test_rows_equal_build_rows_over_many_polls(seed: int) -> None:
         if rng.random() < 0.1:
             scale = rng.choice([1.0, 4.0, 32.0])
         listed = [machines[name] for name in sorted(machines)]
-        assert cache.build(listed, samples, now, cpu_scale=scale) == build_rows(
-            listed, samples, now, cpu_scale=scale
+        rows = cache.build(listed, samples, now, cpu_scale=scale)
+        assert rows == build_rows(
+            listed, samples, now, cpu_scale=scale, oom_bases=cache.oom_bases()
         )
+
+
+def test_random_polls_do_mark_oom_kills() -> None:
+    """The property above is not vacuous: its polls do raise OOM counts over a baseline."""
+    rng = random.Random(5)
+    machines = {f"m{i}": machine(f"m{i}") for i in range(8)}
+    samples: dict[str, Sample] = {}
+    cache = RowCache()
+    marked = 0
+    for _ in range(30):
+        _random_poll(rng, machines, samples)
+        listed = [machines[name] for name in sorted(machines)]
+        marked += sum(
+            row.cells[5].startswith(OOM_MARK) for row in cache.build(listed, samples, NOW)
+        )
+    assert marked > 0
+
+
+# -- OOM kills since the app started ---------------------------------------------------
+
+
+def test_oom_count_first_seen_is_the_baseline() -> None:
+    cache = RowCache()
+    m = machine()
+    (row,) = cache.build([m], {"web": sample(oom_kills=5)}, NOW)
+    assert row.cells[5] == "300M/1.0G" and row.styles[5] == ""  # old kills: not marked
+    assert cache.oom_since_start("web") == 0
+    (row,) = cache.build([m], {"web": sample(oom_kills=5)}, NOW + 1)
+    assert row.cells[5] == "300M/1.0G"
+    (row,) = cache.build([m], {"web": sample(oom_kills=7)}, NOW + 2)
+    assert (row.cells[5], row.styles[5]) == ("!300M/1.0G", STYLE_HOT)
+    assert cache.oom_since_start("web") == 2
+    assert row.sort_keys[5] == (0, 300 * 1024**2)  # sorting by memory is unchanged
+    # and it stays marked while the count stays above the baseline
+    (row,) = cache.build([m], {"web": sample(oom_kills=7, cpu=1.0)}, NOW + 3)
+    assert row.cells[5] == "!300M/1.0G"
+
+
+def test_oom_marker_wins_over_the_near_limit_warning() -> None:
+    cache = RowCache()
+    m = machine()
+    cache.build([m], {"web": sample(mem=GiB - 4096, oom_kills=0)}, NOW)
+    (row,) = cache.build([m], {"web": sample(mem=GiB - 4096, oom_kills=1)}, NOW)
+    assert row.styles[5] == STYLE_HOT and row.cells[5].startswith("!")
+
+
+def test_unknown_oom_count_marks_nothing() -> None:
+    cache = RowCache()
+    m = machine()
+    cache.build([m], {"web": sample(oom_kills=None)}, NOW)
+    (row,) = cache.build([m], {"web": sample(oom_kills=None)}, NOW + 1)
+    assert not row.cells[5].startswith("!") and cache.oom_since_start("web") is None
+    # the first count read becomes the baseline, even after unknown ones
+    cache.build([m], {"web": sample(oom_kills=3)}, NOW + 2)
+    (row,) = cache.build([m], {"web": sample(oom_kills=3)}, NOW + 3)
+    assert not row.cells[5].startswith("!")
+
+
+def test_a_machine_that_appears_later_starts_from_its_own_count() -> None:
+    cache = RowCache()
+    s = sample()
+    cache.build([machine("a")], {"a": s}, NOW)
+    rows = cache.build([machine("a"), machine("b")], {"a": s, "b": sample(oom_kills=4)}, NOW)
+    assert not rows[1].cells[5].startswith("!")
+    rows = cache.build([machine("a"), machine("b")], {"a": s, "b": sample(oom_kills=5)}, NOW)
+    assert rows[1].cells[5].startswith("!") and cache.oom_since_start("b") == 1
+
+
+def test_a_reboot_while_watched_counts_every_kill_of_the_new_cgroup() -> None:
+    cache = RowCache()
+    cache.build([machine()], {"web": sample(oom_kills=6)}, NOW)
+    # stopped: no sample, the baseline is kept
+    (row,) = cache.build([machine(state="stopped")], {}, NOW + 10)
+    assert cache.oom_since_start("web") is None and row.cells[5] == ""
+    # booted again: a new cgroup, its count starts at 0
+    rebooted = machine(started_at=NOW + 20)
+    (row,) = cache.build([rebooted], {"web": sample(oom_kills=0)}, NOW + 30)
+    assert not row.cells[5].startswith("!") and cache.oom_since_start("web") == 0
+    (row,) = cache.build([rebooted], {"web": sample(oom_kills=1)}, NOW + 31)
+    assert row.cells[5].startswith("!") and cache.oom_since_start("web") == 1
+    # a count that went down without a known start time: a new cgroup as well
+    cache = RowCache()
+    m = machine(started_at=None)
+    cache.build([m], {"web": sample(oom_kills=6)}, NOW)
+    (row,) = cache.build([m], {"web": sample(oom_kills=2)}, NOW + 1)
+    assert row.cells[5].startswith("!") and cache.oom_since_start("web") == 2
+
+
+def test_build_row_marks_against_the_given_baseline() -> None:
+    m, s = machine(), sample(oom_kills=3)
+    assert build_row(m, s, NOW).cells[5] == "300M/1.0G"  # no baseline: no marker
+    assert build_row(m, s, NOW, oom_base=3).cells[5] == "300M/1.0G"
+    assert build_row(m, s, NOW, oom_base=2).cells[5] == "!300M/1.0G"
