@@ -10,7 +10,7 @@ moment). After a warm-up, for WINDOW seconds:
 - Changed values: the screen is captured (``capture-pane``) 4 times a second and
   consecutive captures are compared. On the app's table lines a changed value
   is a column cell whose text changed (column spans from
-  :func:`nspawn_tui.rowmodel.layout_columns`); on other lines (host header,
+  :func:`nspawn_tui.view.rows.layout_columns`); on other lines (host header,
   status, detail panel) it is a run of changed cells, runs separated by at least
   two unchanged cells counting apart. A value that changes twice between two
   captures counts once, so the count is a lower bound (at 1 Hz updates and a
@@ -49,7 +49,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import Tmux, cpu_seconds, print_table, venv_bin
-from nspawn_tui.rowmodel import layout_columns
+from nspawn_tui.view.rows import layout_columns
 
 WIDTH, HEIGHT = 120, 40
 WARMUP = float(os.environ.get("BENCH_WARMUP", "4"))

@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual.app import App
 
-from nspawn_tui.journal import (
+from nspawn_tui.journal.sources import (
     JournalSource,
     LogEvent,
     LogOptions,

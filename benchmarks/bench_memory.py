@@ -3,8 +3,8 @@
 A fresh interpreter (so nothing of the other benchmarks counts) runs the real
 app headless (Textual's ``run_test``, 120x40) on a demo host with 1,000
 machines, waits for three polls so the table holds every row and history
-has started, and fills a :class:`~nspawn_tui.journal_store.LogStore`
-(scrollback 100,000) with 100,000 :class:`~nspawn_tui.journal_parse.LogRecord`
+has started, and fills a :class:`~nspawn_tui.journal.store.LogStore`
+(scrollback 100,000) with 100,000 :class:`~nspawn_tui.journal.records.LogRecord`
 values made by the real parser (``parse_record``) from ``journalctl -o json``
 lines: distinct messages of about 80 characters, journal cursors, and the
 units, identifiers, pids and boot ids the parser interns. RSS is VmRSS of
@@ -31,7 +31,7 @@ LINES = 100_000
 
 def _records(count: int) -> list[object]:
     """Records as the log view gets them: ``journalctl -o json`` lines through the real parser."""
-    from nspawn_tui.journal_parse import parse_record
+    from nspawn_tui.journal.records import parse_record
 
     units = ["nginx.service", "postgresql.service", "sshd.service", "cron.service", "app.service"]
     boot = "3f1c2a9d8e7b4c6a9d0e1f2a3b4c5d6e"
@@ -61,8 +61,8 @@ def _records(count: int) -> list[object]:
 
 async def _child() -> dict[str, float]:
     from nspawn_tui.app import NspawnApp
-    from nspawn_tui.host.demo import DemoHost
-    from nspawn_tui.journal_store import LogStore
+    from nspawn_tui.host.demo.host import DemoHost
+    from nspawn_tui.journal.store import LogStore
     from nspawn_tui.screens.dashboard import DashboardScreen
 
     before = rss_mb()

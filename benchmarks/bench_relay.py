@@ -1,8 +1,8 @@
-"""Shell relay benchmark: throughput and added keystroke latency of ``nspawn_tui.attach.relay``.
+"""Shell relay benchmark: throughput and added keystroke latency of ``nspawn_tui.terminal.relay.relay``.
 
 Two PTY pairs stand for the user's terminal and the container's PTY. A
 producer thread writes into the container side, a consumer thread reads the
-user side; in between runs either :func:`~nspawn_tui.attach.relay` or a bare
+user side; in between runs either :func:`~nspawn_tui.terminal.relay.relay` or a bare
 Python copy loop (the reference), in the main thread. Latency: one byte typed
 on the user side, echoed by the "container", read back; compared with the
 same round trip on the container PTY directly (no relay, no second PTY).
@@ -32,7 +32,7 @@ from collections.abc import Callable
 if __package__ in (None, ""):
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from nspawn_tui.attach import relay
+from nspawn_tui.terminal.relay import relay
 
 MB = 1_000_000
 TOTAL = 100 * MB

@@ -9,12 +9,12 @@ from pathlib import Path
 from textual.app import App
 from textual.binding import Binding
 
-from nspawn_tui.attach import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.host.base import Host
-from nspawn_tui.journal_store import DEFAULT_SCROLLBACK
-from nspawn_tui.lifeline import EXIT_HANGUP, Lifeline
+from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
 from nspawn_tui.screens.help import HelpScreen
+from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline
+from nspawn_tui.terminal.relay import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.widgets.safe_text import notify_plain
 
 
@@ -109,7 +109,7 @@ class NspawnApp(App[None]):
             self.push_screen(HelpScreen.over(self.screen, read_only=self.host.read_only))
 
     def _end_by_lifeline(self, status: int) -> None:
-        """The user is gone (see nspawn_tui.lifeline): exit with ``status``."""
+        """The user is gone (see nspawn_tui.terminal.lifeline): exit with ``status``."""
         self.exit(return_code=status)
 
     async def on_unmount(self) -> None:

@@ -4,7 +4,7 @@ Options work before or after a subcommand (``nspawn-tui --demo list`` and
 ``nspawn-tui list --demo`` are the same).  Expected failures print one line
 and exit with status 2; no Python traceback.  A lost terminal or SIGHUP ends
 the dashboard and a shell with status 129, SIGTERM with 143
-(:mod:`nspawn_tui.lifeline`).
+(:mod:`nspawn_tui.terminal.lifeline`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from nspawn_tui import __version__
-from nspawn_tui.formatting import format_bytes, format_duration, format_percent, is_unlimited
 from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
-from nspawn_tui.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
 from nspawn_tui.safe import cell_width, clean
+from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
+from nspawn_tui.view.formatting import format_bytes, format_duration, format_percent, is_unlimited
 
 EXIT_UNAVAILABLE = 2
 #: records ``logs`` prints by default when its output is not a terminal
@@ -148,10 +148,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def make_host(args: argparse.Namespace) -> Host:
     if args.demo:
-        from nspawn_tui.host.demo import DemoHost
+        from nspawn_tui.host.demo.host import DemoHost
 
         return DemoHost(seed=args.seed, machines=args.demo_machines, read_only=args.read_only)
-    from nspawn_tui.host.machined import MachinedHost
+    from nspawn_tui.host.machined.host import MachinedHost
 
     return MachinedHost(args.bus, read_only=args.read_only)
 
@@ -263,8 +263,8 @@ async def _list(args: argparse.Namespace) -> int:
 
 
 async def _logs_to_pipe(args: argparse.Namespace) -> int:
-    from nspawn_tui.journal_parse import LogOptions
-    from nspawn_tui.log_printer import print_logs
+    from nspawn_tui.journal.records import LogOptions
+    from nspawn_tui.view.log_printer import print_logs
 
     host = make_host(args)
     try:
@@ -276,7 +276,7 @@ async def _logs_to_pipe(args: argparse.Namespace) -> int:
 
 
 def _print_logs(args: argparse.Namespace) -> int:
-    """``logs`` into a pipe or a file: the records as text (see :mod:`nspawn_tui.log_printer`).
+    """``logs`` into a pipe or a file: the records as text (see :mod:`nspawn_tui.view.log_printer`).
 
     Under a :class:`Lifeline` (watching standard output: a pipe whose reader
     is gone): SIGHUP, SIGTERM or a lost reader end the ``journalctl``
@@ -349,7 +349,7 @@ async def _open_pty(args: argparse.Namespace, command: list[str]) -> int:
 
 
 def _attach(args: argparse.Namespace, command: list[str]) -> int:
-    from nspawn_tui.attach import relay, restore_terminal_modes
+    from nspawn_tui.terminal.relay import relay, restore_terminal_modes
 
     if command and not command[0].startswith("/"):
         print(f"nspawn-tui: the command must be an absolute path, not {command[0]!r}",

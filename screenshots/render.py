@@ -12,7 +12,7 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 
 HERE = Path(__file__).resolve().parent

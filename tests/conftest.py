@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.host.demo.host import DemoHost
 
 
 @pytest.fixture

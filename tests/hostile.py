@@ -26,12 +26,19 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from typing import Final
 
-from nspawn_tui.attach import RelayResult
 from nspawn_tui.host.base import HostError, Image, Machine, MachineDetails, SettingsText, Snapshot
-from nspawn_tui.host.demo import DemoHost, MachineSpec
-from nspawn_tui.host.demo_sim import SimMachine
-from nspawn_tui.journal import LogBatch, LogEvent, LogOptions, LogRecord, SourceStatus, next_seq
-from nspawn_tui.limits import LIMIT_FIELDS
+from nspawn_tui.host.demo.host import DemoHost, MachineSpec
+from nspawn_tui.host.demo.sim import SimMachine
+from nspawn_tui.journal.sources import (
+    LogBatch,
+    LogEvent,
+    LogOptions,
+    LogRecord,
+    SourceStatus,
+    next_seq,
+)
+from nspawn_tui.terminal.relay import RelayResult
+from nspawn_tui.units.limits import LIMIT_FIELDS
 
 # ------------------------------------------------------------------ the strings
 

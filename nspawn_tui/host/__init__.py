@@ -1,0 +1,8 @@
+"""Hosts: the one interface the UI talks to, and its implementations.
+
+Owns :mod:`.base` (:class:`~.base.Host`, its data types and errors, the
+read-only guard every mutating method passes), :mod:`.hoststats` (the
+host's own CPU and memory), :mod:`.machined` (the real host) and
+:mod:`.demo` (the simulated one).  The UI imports :mod:`.base` only; only
+``cli.py`` chooses an implementation.  Never imports Textual.
+"""

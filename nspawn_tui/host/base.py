@@ -2,7 +2,7 @@
 
 This module (and everything under ``nspawn_tui.host``) never imports Textual.
 The UI talks to exactly one :class:`Host`; the real implementation is
-:mod:`nspawn_tui.host.machined`, the simulated one :mod:`nspawn_tui.host.demo`.
+:mod:`nspawn_tui.host.machined.host`, the simulated one :mod:`nspawn_tui.host.demo.host`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 from nspawn_tui.safe import clean_lines
 
 if TYPE_CHECKING:
-    from nspawn_tui.journal_parse import LogEvent, LogOptions, LogRecord
+    from nspawn_tui.journal.records import LogEvent, LogOptions, LogRecord
 
 P = ParamSpec("P")
 R = TypeVar("R")

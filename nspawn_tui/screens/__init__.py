@@ -1,0 +1,11 @@
+"""Textual screens, one per module: the dashboard and everything it opens.
+
+Owns what the user sees full-screen or as a modal: the dashboard (and its
+actions), the journal view, the record view, help, confirmations, the kill
+picker, the shell prompt, the limits and settings editors, the export
+prompt.  It may import Textual, :mod:`nspawn_tui.widgets`,
+:mod:`nspawn_tui.view`, :mod:`nspawn_tui.safe`, the data types of
+:mod:`nspawn_tui.host.base`, :mod:`nspawn_tui.journal`,
+:mod:`nspawn_tui.nspawn` and :mod:`nspawn_tui.units`; never a concrete host
+(``host.machined``, ``host.demo``), :mod:`nspawn_tui.cgroups` or D-Bus.
+"""

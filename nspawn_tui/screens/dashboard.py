@@ -12,7 +12,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
-from nspawn_tui.history import completed_bins
 from nspawn_tui.host.base import (
     EventKind,
     Host,
@@ -21,10 +20,11 @@ from nspawn_tui.host.base import (
     MachineDetails,
     Snapshot,
 )
-from nspawn_tui.journal_store import DEFAULT_SCROLLBACK
-from nspawn_tui.rowmodel import COLUMN_KEYS, RowCache
+from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Pending
 from nspawn_tui.screens.logs import LogsScreen
+from nspawn_tui.view.history import completed_bins
+from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable

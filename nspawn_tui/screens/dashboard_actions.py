@@ -19,13 +19,13 @@ from typing import Final
 from textual import work
 from textual.screen import Screen
 
-from nspawn_tui.actions import ACTION_TIMEOUT, ACTIONS, ActionSpec
-from nspawn_tui.formatting import format_bytes, format_count, format_percent
 from nspawn_tui.host.base import Host, HostError, Machine, ReadOnlyError, Snapshot
-from nspawn_tui.rowmodel import Row
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.kill_picker import KillChoice, KillPicker
 from nspawn_tui.screens.shell_prompt import ShellPrompt, ShellRequest
+from nspawn_tui.view.actions import ACTION_TIMEOUT, ACTIONS, ActionSpec
+from nspawn_tui.view.formatting import format_bytes, format_count, format_percent
+from nspawn_tui.view.rows import Row
 from nspawn_tui.widgets.machine_table import MachineTable
 from nspawn_tui.widgets.safe_text import notify_plain
 
@@ -278,8 +278,8 @@ class ActionsMixin(Screen[None]):
 
     @work(group="edit", exclusive=True)
     async def action_edit(self) -> None:
-        from nspawn_tui.limits import systemctl_command
         from nspawn_tui.screens.limits_editor import LimitsEditor, LimitsRequest
+        from nspawn_tui.units.limits import systemctl_command
 
         names = self._filter_state(self._targets(), "Resource limits", running=True)
         if not names:

@@ -24,8 +24,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from nspawn_tui.journal import LogRecord
-from nspawn_tui.journal_export import ExportError, write_export
+from nspawn_tui.journal.export import ExportError, write_export
+from nspawn_tui.journal.sources import LogRecord
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import plain
 

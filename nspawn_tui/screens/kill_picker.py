@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
-from nspawn_tui.actions import KILL_SIGNALS
+from nspawn_tui.view.actions import KILL_SIGNALS
 from nspawn_tui.widgets.safe_text import plain
 
 

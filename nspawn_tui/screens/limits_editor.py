@@ -1,7 +1,7 @@
 """The ``e`` screen: edit resource limits of one or more machines.
 
 Values are typed in systemd's own syntax and checked with
-:mod:`nspawn_tui.limits` as you type; the equivalent ``systemctl
+:mod:`nspawn_tui.units.limits` as you type; the equivalent ``systemctl
 set-property`` command is shown live. Enter applies runtime only, ctrl+s
 persistent, Escape cancels. The screen only *returns* a request; the caller
 sends it through the Host.
@@ -20,14 +20,14 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from nspawn_tui.limits import (
+from nspawn_tui.safe import cell_width, clean_lines
+from nspawn_tui.units.limits import (
     FIELDS_BY_NAME,
     LIMIT_FIELDS,
     LimitError,
     parse_limit,
     systemctl_command,
 )
-from nspawn_tui.safe import cell_width, clean_lines
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import plain
 

@@ -13,7 +13,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
-from nspawn_tui.journal import (
+from nspawn_tui.journal.export import default_export_path
+from nspawn_tui.journal.sources import (
     PRIORITY_NAMES,
     LogBatch,
     LogEvent,
@@ -21,8 +22,7 @@ from nspawn_tui.journal import (
     LogRecord,
     SourceStatus,
 )
-from nspawn_tui.journal_export import default_export_path
-from nspawn_tui.journal_store import (
+from nspawn_tui.journal.store import (
     DEFAULT_SCROLLBACK,
     LogFilter,
     LogStore,

@@ -15,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from nspawn_tui.host.base import HostError
-from nspawn_tui.journal import PRIORITY_NAMES, JournalError, LogRecord, format_time
+from nspawn_tui.journal.sources import PRIORITY_NAMES, JournalError, LogRecord, format_time
 from nspawn_tui.safe import clean, clean_lines
 from nspawn_tui.widgets.safe_text import plain
 

@@ -1,9 +1,9 @@
 """Edit a machine's .nspawn settings file as text.
 
-The text is validated with :mod:`nspawn_tui.nspawn_file` on save; on any
+The text is validated with :mod:`nspawn_tui.nspawn.settings` on save; on any
 problem the message is shown and nothing is returned. The screen returns the
 new text (None when cancelled or unchanged); the caller writes it with
-:func:`nspawn_tui.nspawn_file.write_atomic`.
+:func:`nspawn_tui.nspawn.settings.write_atomic`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
-from nspawn_tui.nspawn_file import SettingsFile
+from nspawn_tui.nspawn.settings import SettingsFile
 from nspawn_tui.widgets.safe_text import plain
 from nspawn_tui.widgets.safe_text_area import SafeTextArea, clean_edit_text, is_editable
 

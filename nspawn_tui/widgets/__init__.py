@@ -1,0 +1,7 @@
+"""Textual widgets, one per module: the machine table, detail panel, header, log view, inputs.
+
+Owns how things are drawn: Line-API widgets that repaint only what changed,
+and the last step before the terminal (:mod:`.safe_text`: outside text as
+inert content, cleaned strips, safe inputs).  Same imports as
+:mod:`nspawn_tui.screens`, and never a screen.
+"""

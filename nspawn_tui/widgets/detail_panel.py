@@ -13,15 +13,15 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.widget import Widget
 
-from nspawn_tui.formatting import (
+from nspawn_tui.host.base import Machine, MachineDetails, Sample
+from nspawn_tui.safe import cell_width, clean, clean_lines
+from nspawn_tui.view.formatting import (
     format_bytes,
     format_count,
     format_duration,
     format_percent,
     format_rate,
 )
-from nspawn_tui.host.base import Machine, MachineDetails, Sample
-from nspawn_tui.safe import cell_width, clean, clean_lines
 from nspawn_tui.widgets.history_graph import HistoryGraph
 
 #: "Cgroup:    ": continuation lines of a wrapped value start under the value

@@ -16,7 +16,7 @@ from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
-from nspawn_tui.history import graph_rows
+from nspawn_tui.view.history import graph_rows
 
 
 class HistoryGraph(Widget):

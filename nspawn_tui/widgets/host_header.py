@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import Static
 
-from nspawn_tui.formatting import format_bytes
 from nspawn_tui.host.base import Machine, Snapshot
 from nspawn_tui.safe import clean
+from nspawn_tui.view.formatting import format_bytes
 from nspawn_tui.widgets.machine_table import changed_span
 
 #: The header's first word on a host opened with ``--read-only``.

@@ -26,8 +26,8 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from nspawn_tui.journal import LogRecord, format_time
-from nspawn_tui.journal_store import AddResult, LogFilter, LogStore
+from nspawn_tui.journal.sources import LogRecord, format_time
+from nspawn_tui.journal.store import AddResult, LogFilter, LogStore
 from nspawn_tui.safe import cell_width, clean
 from nspawn_tui.widgets.safe_text import safe_strip
 

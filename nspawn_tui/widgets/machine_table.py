@@ -27,7 +27,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
-from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
+from nspawn_tui.view.rows import COLUMNS, Row, layout_columns
 from nspawn_tui.widgets.safe_text import safe_strip
 
 COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}

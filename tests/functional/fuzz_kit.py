@@ -34,7 +34,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Input
 
-from nspawn_tui.journal import LogBatch, LogEvent, LogOptions, LogRecord, parse_record
+from nspawn_tui.journal.sources import LogBatch, LogEvent, LogOptions, LogRecord, parse_record
 
 T = TypeVar("T")
 

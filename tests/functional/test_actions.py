@@ -11,13 +11,13 @@ import pytest
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.attach import RelayResult
 from nspawn_tui.host.base import UNLIMITED
-from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.kill_picker import KillPicker
 from nspawn_tui.screens.limits_editor import LimitsEditor, input_id
+from nspawn_tui.terminal.relay import RelayResult
 from nspawn_tui.widgets.machine_table import MachineTable
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
@@ -41,7 +41,7 @@ async def test_dashboard_shows_host_machines_status_and_keys(
     """What a person sees: the host line, every machine with its figures, the keys."""
     from screen_text import columns, screen_lines
 
-    from nspawn_tui.rowmodel import COLUMNS
+    from nspawn_tui.view.rows import COLUMNS
 
     async with demo_app.run_test(size=(120, 40)) as pilot:
         screen = await _ready(pilot)

@@ -10,7 +10,7 @@ from textual.binding import Binding
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.help import HelpScreen
 from nspawn_tui.screens.logs import LogsScreen

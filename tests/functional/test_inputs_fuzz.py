@@ -49,11 +49,10 @@ from textual.app import App
 from textual.widgets import Checkbox, Input, Static, TextArea
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost
-from nspawn_tui.journal import LogOptions
-from nspawn_tui.journal_store import SearchError, compile_search
-from nspawn_tui.limits import LIMIT_FIELDS, LimitError, parse_limit
-from nspawn_tui.nspawn_file import SettingsFile
+from nspawn_tui.host.demo.host import DemoHost
+from nspawn_tui.journal.sources import LogOptions
+from nspawn_tui.journal.store import SearchError, compile_search
+from nspawn_tui.nspawn.settings import SettingsFile
 from nspawn_tui.safe import clean, is_clean
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.export_prompt import ExportDone, ExportPrompt
@@ -61,6 +60,7 @@ from nspawn_tui.screens.limits_editor import LimitsEditor, LimitsRequest, input_
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.settings_editor import SettingsEditor
 from nspawn_tui.screens.shell_prompt import ShellPrompt, ShellRequest, user_name_problem
+from nspawn_tui.units.limits import LIMIT_FIELDS, LimitError, parse_limit
 from nspawn_tui.widgets.machine_table import MachineTable
 
 #: a warning is a failure: Python prints it on stderr, the terminal the UI draws on

@@ -21,8 +21,8 @@ from textual.screen import Screen
 from textual.widgets import Checkbox, Input, Static, TextArea
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost, MachineSpec
-from nspawn_tui.journal import LogBatch, LogEvent, LogOptions, LogRecord, parse_record
+from nspawn_tui.host.demo.host import DemoHost, MachineSpec
+from nspawn_tui.journal.sources import LogBatch, LogEvent, LogOptions, LogRecord, parse_record
 from nspawn_tui.safe import is_clean
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.export_prompt import ExportDone, ExportPrompt

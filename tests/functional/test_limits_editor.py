@@ -9,9 +9,9 @@ from textual.app import App, ComposeResult
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static, TextArea
 
-from nspawn_tui.limits import LIMIT_FIELDS
 from nspawn_tui.screens.limits_editor import LimitsEditor, LimitsRequest, input_id, message_id
 from nspawn_tui.screens.settings_editor import NEXT_BOOT_NOTICE, SettingsEditor
+from nspawn_tui.units.limits import LIMIT_FIELDS
 
 CURRENT = {
     "CPUQuota": "",

@@ -10,8 +10,8 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from nspawn_tui.host.demo_journal import DemoJournal
-from nspawn_tui.journal import LogEvent, LogOptions
+from nspawn_tui.host.demo.journal import DemoJournal
+from nspawn_tui.journal.sources import LogEvent, LogOptions
 from nspawn_tui.screens.export_prompt import ExportPrompt
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.record import RecordScreen

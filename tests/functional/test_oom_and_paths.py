@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost
-from nspawn_tui.rowmodel import COLUMNS, OOM_MARK, STYLE_HOT
+from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.view.rows import COLUMNS, OOM_MARK, STYLE_HOT
 from nspawn_tui.widgets.detail_panel import _Text
 from nspawn_tui.widgets.machine_table import MachineBand, MachineTable
 

@@ -18,7 +18,7 @@ from textual.widgets._footer import FooterKey
 
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.base import Host, mutating_methods
-from nspawn_tui.host.demo import DemoHost
+from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.dashboard_actions import HOST_METHODS
 from nspawn_tui.screens.help import HelpScreen

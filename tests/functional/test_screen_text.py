@@ -17,10 +17,9 @@ from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets import Static
 
-from nspawn_tui.actions import KILL_SIGNALS
 from nspawn_tui.app import styles_dir
-from nspawn_tui.host.demo_journal import DemoJournal
-from nspawn_tui.journal import (
+from nspawn_tui.host.demo.journal import DemoJournal
+from nspawn_tui.journal.sources import (
     PRIORITY_NAMES,
     LogBatch,
     LogEvent,
@@ -29,7 +28,6 @@ from nspawn_tui.journal import (
     SourceStatus,
     format_time,
 )
-from nspawn_tui.limits import LIMIT_FIELDS
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.kill_picker import KillPicker
 from nspawn_tui.screens.limits_editor import LimitsEditor
@@ -37,6 +35,8 @@ from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.record import RecordScreen
 from nspawn_tui.screens.settings_editor import SettingsEditor
 from nspawn_tui.screens.shell_prompt import ShellPrompt
+from nspawn_tui.units.limits import LIMIT_FIELDS
+from nspawn_tui.view.actions import KILL_SIGNALS
 
 UTC = datetime.UTC
 NAMES = ["web", "db", "mail"]

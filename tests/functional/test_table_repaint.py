@@ -14,9 +14,9 @@ from textual.geometry import Region
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.demo import DemoHost
-from nspawn_tui.rowmodel import COLUMNS, Row, layout_columns
+from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.view.rows import COLUMNS, Row, layout_columns
 from nspawn_tui.widgets.detail_panel import _Text
 from nspawn_tui.widgets.history_graph import HistoryGraph
 from nspawn_tui.widgets.machine_table import MachineBand, MachineTable

@@ -21,7 +21,7 @@ from labkit.pilot import CPU, MEMORY, OS, STATE, TASKS, cells, dashboard, descri
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable

@@ -24,8 +24,8 @@ import labkit
 import pytest
 from conftest import FLAT_RUNNING
 
-from nspawn_tui.attach import ESCAPE_HINT, RelayResult, relay
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
+from nspawn_tui.terminal.relay import ESCAPE_HINT, RelayResult, relay
 
 ALPHA = FLAT_RUNNING[0]
 OTHER = FLAT_RUNNING[1]

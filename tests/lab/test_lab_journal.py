@@ -14,8 +14,8 @@ from collections.abc import AsyncIterator, Callable
 import labkit
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.machined import MachinedHost
-from nspawn_tui.journal import LogBatch, LogEvent, LogOptions, LogRecord
+from nspawn_tui.host.machined.host import MachinedHost
+from nspawn_tui.journal.sources import LogBatch, LogEvent, LogOptions, LogRecord
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.log_view import LogView
 

@@ -18,7 +18,7 @@ import psutil
 import pytest
 from pty_app import PtyApp
 
-from nspawn_tui.lifeline import EXIT_HANGUP, EXIT_TERMINATED
+from nspawn_tui.terminal.lifeline import EXIT_HANGUP, EXIT_TERMINATED
 
 LIMIT = 2.0
 

@@ -9,7 +9,7 @@ import labkit
 import pytest
 
 from nspawn_tui.host.base import Snapshot
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from textual.screen import Screen
 from textual.widgets import Static
 
 from nspawn_tui.app import styles_dir
-from nspawn_tui.host.demo_journal import DemoJournal
-from nspawn_tui.journal import LogBatch, LogEvent, LogOptions, SourceStatus
+from nspawn_tui.host.demo.journal import DemoJournal
+from nspawn_tui.journal.sources import LogBatch, LogEvent, LogOptions, SourceStatus
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.kill_picker import KillPicker
 from nspawn_tui.screens.limits_editor import LimitsEditor

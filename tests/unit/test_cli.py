@@ -13,7 +13,7 @@ import pytest
 
 from nspawn_tui import cli
 from nspawn_tui.cli import build_parser
-from nspawn_tui.host.demo import DemoHost, MachineSpec
+from nspawn_tui.host.demo.host import DemoHost, MachineSpec
 from nspawn_tui.safe import cell_width, clean
 
 EXE = [sys.executable, "-m", "nspawn_tui"]

@@ -24,11 +24,11 @@ def test_backend_modules_found() -> None:
     names = backend_modules()
     for expected in (
         "nspawn_tui.host.base",
-        "nspawn_tui.host.machined",
-        "nspawn_tui.host.demo",
+        "nspawn_tui.host.machined.host",
+        "nspawn_tui.host.demo.host",
         "nspawn_tui.cgroups",
         "nspawn_tui.cli",
-        "nspawn_tui.formatting",
+        "nspawn_tui.view.formatting",
         "nspawn_tui.safe.text",
     ):
         assert expected in names

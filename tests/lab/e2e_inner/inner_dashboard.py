@@ -20,7 +20,7 @@ if os.environ.get("NTL_INSIDE_OUTER") != "1":
 from labkit.pilot import CPU, MEMORY, OS, STATE, TASKS, cells, dashboard, describe, number, until
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
 
 RUNNING = os.environ.get("NTL_INNER_RUNNING", "ntl-inner1")
 STOPPED = os.environ.get("NTL_INNER_STOPPED", "ntl-inner2")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
 
 HERE = Path(__file__).resolve().parent
 INSIDE = os.environ.get("NTL_INSIDE_OUTER") == "1"

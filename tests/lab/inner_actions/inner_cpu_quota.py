@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 from inner_actions.inner_helpers import eventually, show, system_up, systemctl, unit
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
 
 WINDOW = 2.0  # seconds of burning per measurement
 

@@ -16,7 +16,7 @@ import pytest
 
 from inner_actions.inner_helpers import eventually, show, system_up, systemctl, unit
 from nspawn_tui.host.base import HostError, Machine, NoSuchMachine
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
 
 WANTS = Path("/etc/systemd/system/machines.target.wants")
 

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from inner_actions.inner_helpers import show, systemctl, unit
-from nspawn_tui.host import dbus_util
 from nspawn_tui.host.base import HostError
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined import bus as dbus_util
+from nspawn_tui.host.machined.host import MachinedHost
 
 PERSISTENT = Path("/etc/systemd/system.control")
 RUNTIME = Path("/run/systemd/system.control")

@@ -16,7 +16,7 @@ from textual.widgets import Input
 
 from inner_actions.inner_helpers import show, systemctl, unit
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.host.machined import MachinedHost
+from nspawn_tui.host.machined.host import MachinedHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.limits_editor import LimitsEditor, input_id
 from nspawn_tui.widgets.machine_table import MachineTable

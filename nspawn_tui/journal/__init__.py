@@ -1,0 +1,12 @@
+"""Journals: records, their parser, journalctl sources and their merger, the bounded store, export.
+
+Owns everything between a ``journalctl -o json`` process and the lines a
+log view or ``nspawn-tui logs`` shows: :mod:`.records` (the record types
+and the parser of journalctl's JSON lines), :mod:`.sources` (one
+``journalctl`` reader per machine, restarted after a back-off, whose
+command line a prefix such as ``ssh HOST`` can wrap, and the merger of
+several), :mod:`.store` (the time-ordered, bounded, filtered store behind a
+view) and :mod:`.export` (writing a view to a file, cleaned or raw).  It may
+import the standard library and :mod:`nspawn_tui.safe`; never Textual, never
+a Host.
+"""

@@ -1,0 +1,8 @@
+"""systemd's units as nspawn-tui drives them: names, signals and resource-control values.
+
+Owns :mod:`.names` (the one place that says a container's unit is
+``systemd-nspawn@NAME.service``, that power off is ``SIGRTMIN+4``, and what
+``machinectl``/``systemctl`` command each action equals) and :mod:`.limits`
+(the syntax of ``MemoryMax=``, ``CPUQuota=``, ``TasksMax=`` ...: parse,
+validate, format).  It may import the standard library only.
+"""
