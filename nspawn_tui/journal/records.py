@@ -161,6 +161,21 @@ def _int_or_none(value: object) -> int | None:
         return None
 
 
+#: Short fields repeat (a unit, an identifier, a boot ID): each distinct value
+#: is cleaned and interned once, and shared by every record that has it.
+_SHORT_FIELDS: dict[str | None, str] = {}
+_SHORT_FIELDS_MAX: Final = 50_000
+
+
+def _short_field(value: str | None) -> str:
+    shown = _SHORT_FIELDS.get(value)
+    if shown is None:
+        if len(_SHORT_FIELDS) >= _SHORT_FIELDS_MAX:  # bounded: PIDs are many over a day
+            _SHORT_FIELDS.clear()
+        shown = _SHORT_FIELDS[value] = sys.intern(clean(value))
+    return shown
+
+
 def parse_record(line: bytes | str, machine: str) -> LogRecord | None:
     """Parse one line of ``journalctl -o json``; None when it is not a JSON object.
 
@@ -181,16 +196,16 @@ def parse_record(line: bytes | str, machine: str) -> LogRecord | None:
     if priority is not None and not 0 <= priority <= 7:
         priority = None
     identifier = _field_text(get("SYSLOG_IDENTIFIER")) or _field_text(get("_COMM")) or ""
-    intern = sys.intern
+    short = _short_field
     return LogRecord(
         machine=machine,
         timestamp=_int_or_none(get("__REALTIME_TIMESTAMP")),
         priority=priority,
-        unit=intern(clean(_field_text(get("_SYSTEMD_UNIT")))),
-        identifier=intern(clean(identifier)),
-        pid=intern(clean(_field_text(get("_PID")))),
+        unit=short(_field_text(get("_SYSTEMD_UNIT"))),
+        identifier=short(identifier),
+        pid=short(_field_text(get("_PID"))),
         message=_message_text(get("MESSAGE")),
-        boot_id=intern(clean(_field_text(get("_BOOT_ID")))),
+        boot_id=short(_field_text(get("_BOOT_ID"))),
         cursor=_field_text(get("__CURSOR")) or "",
         seq=next(_seq),
     )
