@@ -9,7 +9,7 @@ directory in two layouts:
 - v1/hybrid: cpu.stat in the unified tree, and memory (4 files), pids (2) and
   blkio (1) in v1 hierarchies (8 files in 4 directories).
 
-``sweep``: one poll as the real host does it (``MachinedHost._sweep``):
+``sweep``: one poll as the real host does it (``CgroupMetrics._sweep``):
 ``CgroupReader.read`` + ``RateTracker.update`` for every container, after a
 first sweep that opens the kept descriptors. ``floor``: ``os.open`` +
 ``os.read`` + ``os.close`` of the same files, nothing parsed, in the same

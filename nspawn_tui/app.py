@@ -100,9 +100,16 @@ class NspawnApp(App[None]):
             screen = logs_screen(self.host, self.logs, self.scrollback)
             await self.push_screen(screen, lambda _: self.exit())
         else:
-            await self.push_screen(DashboardScreen(self.host, self.interval))
+            dashboard = DashboardScreen(
+                self.host, self.interval, attach_pty=self.attach_pty, scrollback=self.scrollback
+            )
+            await self.push_screen(dashboard)
         if self.notice:
             notify_plain(self, self.notice, severity="warning", timeout=15)
+
+    def attach_pty(self, fd: int, login: bool) -> RelayResult:
+        """The dashboard's shell and login: :attr:`attach_runner` with this app."""
+        return self.attach_runner(self, fd, login)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -291,7 +291,6 @@ class HostileHost(DemoHost):
             image = replace(image, image_type=text(name, "type"), path=text(name, "path"))
         return replace(
             details,
-            machine_id=text(name, "machine-id"),
             os_release=os_release,
             cgroup=text(name, "/machine.slice/cgroup") if details.cgroup else None,
             image=image,

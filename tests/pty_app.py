@@ -5,7 +5,7 @@ is the app's stdin, stdout and stderr but not its controlling terminal, so
 closing the master side (a tmux pane killed, an SSH connection dropped) sends
 it no SIGHUP: the app has to notice the lost terminal by itself.
 
-Used by ``tests/unit/test_lost_terminal.py`` and ``tests/lab/test_lab_lost_terminal.py``
+Used by ``tests/unit/terminal/test_terminal_lost.py`` and ``tests/lab/test_lab_lost_terminal.py``
 (``tests/`` is on ``sys.path`` through its conftest.py).
 """
 

@@ -17,7 +17,8 @@ without the cpu controller), else from v1 ``cpuacct.usage``.
   (per-cgroup read plans: the descriptors read at every sweep).
 * :mod:`~nspawn_tui.cgroups.rates`: :class:`RateTracker` (CPU %, I/O rates).
 
-Nothing here imports Textual.
+It may import the standard library and :mod:`nspawn_tui.host.base` (the
+``UNLIMITED`` marker and :class:`Sample`); never Textual, never D-Bus.
 """
 
 from __future__ import annotations

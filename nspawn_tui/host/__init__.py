@@ -4,5 +4,7 @@ Owns :mod:`.base` (:class:`~.base.Host`, its data types and errors, the
 read-only guard every mutating method passes), :mod:`.hoststats` (the
 host's own CPU and memory), :mod:`.machined` (the real host) and
 :mod:`.demo` (the simulated one).  The UI imports :mod:`.base` only; only
-``cli.py`` chooses an implementation.  Never imports Textual.
+``cli.py`` chooses an implementation.  :mod:`.base` may import
+:mod:`nspawn_tui.journal` (the journal types a Host returns) and
+:mod:`nspawn_tui.safe`, :mod:`.hoststats` psutil; never Textual.
 """

@@ -91,7 +91,6 @@ class Image:
 @dataclass(frozen=True, slots=True)
 class MachineDetails:
     machine: Machine
-    machine_id: str = ""
     os_release: dict[str, str] = field(default_factory=dict)
     cgroup: str | None = None  # path relative to the cgroup root, e.g. /machine.slice/...
     image: Image | None = None
@@ -282,7 +281,10 @@ class Host(ABC):
         raise HostError(f"journals are not supported by {self.description}")
 
     async def log_record(self, record: LogRecord) -> dict[str, str]:
-        """Every field of one journal record (the view asks only for a few)."""
+        """Every field of one journal record (the view asks only for a few).
+
+        Raises :class:`HostError` (and nothing else) when they cannot be read.
+        """
         return record.fields()
 
     def _check_writable(self, action: str) -> None:

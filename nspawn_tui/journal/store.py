@@ -218,10 +218,6 @@ class LogStore:
 
     # ------------------------------------------------------------- filters
 
-    @property
-    def filter(self) -> LogFilter:
-        return self._filter
-
     def set_filter(self, log_filter: LogFilter) -> None:
         """Apply a new filter (recomputes the visible list once)."""
         self._filter = log_filter

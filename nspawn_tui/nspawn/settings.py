@@ -27,7 +27,6 @@ from nspawn_tui.nspawn.keys import KNOWN_KEYS, check_entry, is_repeatable
 
 ETC_DIR: Final = Path("/etc/systemd/nspawn")
 RUN_DIR: Final = Path("/run/systemd/nspawn")
-IMAGES_DIR: Final = Path("/var/lib/machines")
 ENCODING: Final = "utf-8"
 ERRORS: Final = "surrogateescape"  # undecodable bytes survive a round trip
 COMMENTS: Final = ("#", ";")

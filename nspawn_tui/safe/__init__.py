@@ -1,6 +1,6 @@
 """Outside text made safe to show: everything a container controls is hostile.
 
-Owns :func:`clean` (and its helpers), the one function every piece of
+Owns :mod:`.text`: :func:`clean` (and its helpers), the one function every piece of
 outside text passes through before it reaches a terminal, a file the user
 reads, or a widget: machine and image names, os-release fields, hostnames,
 unit names, journal fields, addresses, and error texts that quote them.

@@ -21,7 +21,7 @@ from nspawn_tui.host.base import (
     Snapshot,
 )
 from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
-from nspawn_tui.screens.dashboard_actions import ActionsMixin, Pending
+from nspawn_tui.screens.dashboard_actions import ActionsMixin, Attach, Pending
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.view.history import completed_bins
 from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
@@ -99,9 +99,20 @@ class DashboardScreen(ActionsMixin):
         ),
     ]
 
-    def __init__(self, host: Host, interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        host: Host,
+        interval: float = 1.0,
+        *,
+        attach_pty: Attach,
+        scrollback: int = DEFAULT_SCROLLBACK,
+    ) -> None:
         super().__init__()
         self.host = host
+        #: hands the terminal to a shell's or login's PTY (``s``, ``S``, ``L``)
+        self.attach_pty = attach_pty
+        #: records kept by each journal view it opens
+        self.scrollback = scrollback
         self.interval = max(MIN_INTERVAL, min(MAX_INTERVAL, interval))
         self.cpu_per_host = False
         self.snapshot: Snapshot | None = None
@@ -395,8 +406,7 @@ class DashboardScreen(ActionsMixin):
     def action_logs(self) -> None:
         names = self.query_one(MachineTable).targets()
         if names:
-            scrollback = getattr(self.app, "scrollback", DEFAULT_SCROLLBACK)
-            self.app.push_screen(logs_screen(self.host, names, scrollback))
+            self.app.push_screen(logs_screen(self.host, names, self.scrollback))
 
     def action_select(self) -> None:
         self.query_one(MachineTable).toggle_selected()

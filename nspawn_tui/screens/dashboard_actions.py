@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final
+from typing import Final, Protocol
 
 from textual import work
 from textual.screen import Screen
@@ -29,24 +29,44 @@ from nspawn_tui.view.rows import Row
 from nspawn_tui.widgets.machine_table import MachineTable
 from nspawn_tui.widgets.safe_text import notify_plain
 
-#: The Host method each dashboard action that changes the host ends up calling.
-#: Whether it is refused on a read-only host comes from the method's
+_HOST_CALLS: Final[dict[str, Callable[..., Awaitable[object]]]] = {
+    "boot": Host.start,
+    "poweroff": Host.poweroff,
+    "reboot": Host.reboot,
+    "terminate": Host.terminate,
+    "kill": Host.kill,
+    "enable": Host.enable,
+    "disable": Host.disable,
+    "shell": Host.open_shell,
+    "shell_as": Host.open_shell,
+    "login": Host.open_login,
+    "edit": Host.set_limits,
+    "settings": Host.write_settings,
+}
+
+#: The name of the Host method each dashboard action that changes the host ends
+#: up calling (taken from the methods themselves, so a rename cannot leave it
+#: behind).  Whether it is refused on a read-only host comes from the method's
 #: :func:`~nspawn_tui.host.base.mutating` mark (``Host.refusal``), never from
 #: here; a test checks that every marked method has its action in this table.
 HOST_METHODS: Final[dict[str, str]] = {
-    "boot": "start",
-    "poweroff": "poweroff",
-    "reboot": "reboot",
-    "terminate": "terminate",
-    "kill": "kill",
-    "enable": "enable",
-    "disable": "disable",
-    "shell": "open_shell",
-    "shell_as": "open_shell",
-    "login": "open_login",
-    "edit": "set_limits",
-    "settings": "write_settings",
+    action: method.__name__ for action, method in _HOST_CALLS.items()
 }
+
+
+class AttachOutcome(Protocol):
+    """How a shell or login session gave the terminal back (a relay's result)."""
+
+    @property
+    def reason(self) -> str: ...  # "escaped", "exited", "error" or "hangup"
+
+    @property
+    def message(self) -> str: ...
+
+
+#: Hands the user's terminal to a PTY (its fd, and whether it is a login)
+#: until the session ends; the app gives one to the dashboard.
+Attach = Callable[[int, bool], AttachOutcome]
 
 
 @dataclass(slots=True)
@@ -59,6 +79,7 @@ class Pending:
 
 class ActionsMixin(Screen[None]):
     host: Host
+    attach_pty: Attach
     snapshot: Snapshot | None
     _pending: dict[str, Pending]
 
@@ -145,8 +166,34 @@ class ActionsMixin(Screen[None]):
                 chosen.append(m.name)
         return chosen
 
+    def _host_call(
+        self, key: str, kill: KillChoice | None = None
+    ) -> Callable[[str], Awaitable[None]]:
+        """The Host method lifecycle action ``key`` calls, given a machine's name."""
+        host = self.host
+        match key:
+            case "start":
+                return host.start
+            case "poweroff":
+                return host.poweroff
+            case "reboot":
+                return host.reboot
+            case "terminate":
+                return host.terminate
+            case "kill" if kill is not None:
+                return lambda name: host.kill(name, kill.signal, kill.who)
+            case "enable":
+                return host.enable
+            case "disable":
+                return host.disable
+        raise ValueError(f"no Host call for the action {key!r}")
+
     async def _perform(
-        self, spec: ActionSpec, names: list[str], command: str, *args: object
+        self,
+        spec: ActionSpec,
+        names: list[str],
+        command: str,
+        call: Callable[[str], Awaitable[None]],
     ) -> None:
         if spec.progress and spec.done_when:
             for name in names:
@@ -154,10 +201,7 @@ class ActionsMixin(Screen[None]):
                     spec.progress, spec.done_when, time.monotonic() + ACTION_TIMEOUT, spec.label
                 )
             self._rerender()
-        method = getattr(self.host, spec.key)
-        results = await asyncio.gather(
-            *(method(name, *args) for name in names), return_exceptions=True
-        )
+        results = await asyncio.gather(*(call(name) for name in names), return_exceptions=True)
         failed = []
         for name, result in zip(names, results, strict=True):
             if isinstance(result, HostError):
@@ -184,20 +228,20 @@ class ActionsMixin(Screen[None]):
         names = self._eligible(spec, self._targets())
         if not names:
             return
-        args: tuple[object, ...] = ()
         if key == "kill":
             choice: KillChoice | None = await self.app.push_screen_wait(KillPicker(names))
             if choice is None:
                 return
-            args = (choice.signal, choice.who)
             command = spec.command(names, signal_number=choice.signal, who=choice.who)
+            call = self._host_call(key, choice)
         else:
             command = spec.command(names)
+            call = self._host_call(key)
         if spec.destructive and not await self.app.push_screen_wait(
             ConfirmScreen(spec.label, names, command)
         ):
             return
-        await self._perform(spec, names, command, *args)
+        await self._perform(spec, names, command, call)
 
     def action_boot(self) -> None:
         self._action("start")
@@ -257,10 +301,8 @@ class ActionsMixin(Screen[None]):
         except HostError as exc:
             notify_plain(self, str(exc), title=f"{kind.capitalize()} failed", severity="error")
             return
-        runner = getattr(self.app, "attach_runner", None)
         try:
-            assert runner is not None
-            result = runner(self.app, fd, kind == "login")
+            result = self.attach_pty(fd, kind == "login")
         finally:
             os.close(fd)
         self._wake.set()

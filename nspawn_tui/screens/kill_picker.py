@@ -12,14 +12,13 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
-from nspawn_tui.view.actions import KILL_SIGNALS
+from nspawn_tui.units.names import KILL_SIGNALS
 from nspawn_tui.widgets.safe_text import plain
 
 
 @dataclass(frozen=True, slots=True)
 class KillChoice:
     signal: int
-    signal_name: str
     who: str  # "leader" or "all"
 
 
@@ -64,7 +63,7 @@ class KillPicker(ModalScreen[KillChoice | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         name = event.option.id or "TERM"
         number = dict(KILL_SIGNALS)[name]
-        self.dismiss(KillChoice(number, name, self._who()))
+        self.dismiss(KillChoice(number, self._who()))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -15,11 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from nspawn_tui.host.base import HostError
-from nspawn_tui.journal.sources import PRIORITY_NAMES, JournalError, LogRecord, format_time
+from nspawn_tui.journal.sources import PRIORITY_NAMES, LogRecord, format_time
 from nspawn_tui.safe import clean, clean_lines
 from nspawn_tui.widgets.safe_text import plain
 
-#: Given a record, returns all of its journal fields (e.g. journalctl --cursor).
+#: Given a record, returns all of its journal fields (e.g. journalctl --cursor);
+#: raises :class:`~nspawn_tui.host.base.HostError` when it cannot (``Host.log_record``).
 RecordFetcher = Callable[[LogRecord], Awaitable[Mapping[str, str]]]
 
 
@@ -101,7 +102,7 @@ class RecordScreen(ModalScreen[None]):
         note = self.query_one("#record-note", Static)
         try:
             fields = await self.fetch(self.record)
-        except (HostError, JournalError, OSError) as error:
+        except HostError as error:
             note.update(
                 plain(f"could not fetch the full record ({error}); showing the fields we have")
             )

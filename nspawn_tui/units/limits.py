@@ -28,6 +28,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from nspawn_tui.units.names import unit_of
+
 #: systemd's "infinity" / "unset" for 't' properties.
 UINT64_MAX: Final = 2**64 - 1
 UINT32_MAX: Final = 2**32 - 1
@@ -157,11 +159,6 @@ class LimitValue:
     def to_systemctl(self) -> str:
         """The ``NAME=VALUE`` argument of ``systemctl set-property``."""
         return f"{self.name}={self.text}"
-
-
-def unit_for_machine(name: str) -> str:
-    """The unit that runs machine ``name`` under ``machinectl start``."""
-    return f"systemd-nspawn@{name}.service"
 
 
 # ------------------------------------------------------------------ parsing
@@ -421,7 +418,7 @@ def systemctl_command(unit: str, values: Mapping[str, str], runtime: bool) -> st
     Valid values are shown in canonical form, invalid ones as typed.
     """
     if not unit.endswith((".service", ".scope", ".slice")):
-        unit = unit_for_machine(unit)
+        unit = unit_of(unit)
     order = [f.name for f in LIMIT_FIELDS if f.name in values]
     order += [name for name in values if name not in FIELDS_BY_NAME]
     args = ["systemctl", "set-property"]

@@ -1,47 +1,23 @@
 """What each lifecycle action is, for the UI and the CLI (no Textual).
 
-One place says, per action: its key, whether it asks for confirmation, the
-equivalent ``machinectl``/``systemctl`` command, what the row shows while it
-is in flight and which state ends that wait.
+One place says, per action: its key, whether it asks for confirmation, what
+the row shows while it is in flight and which state ends that wait.  Its
+equivalent ``machinectl``/``systemctl`` command comes from
+:mod:`nspawn_tui.units.names`.
 """
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-SIGRTMIN_4: Final = int(signal.SIGRTMIN) + 4
-
-#: Signals offered by the kill picker, by name (machinectl kill -s NAME).
-KILL_SIGNALS: Final = (
-    ("TERM", int(signal.SIGTERM)),
-    ("KILL", int(signal.SIGKILL)),
-    ("HUP", int(signal.SIGHUP)),
-    ("INT", int(signal.SIGINT)),
-    ("USR1", int(signal.SIGUSR1)),
-    ("USR2", int(signal.SIGUSR2)),
-    ("RTMIN+4", SIGRTMIN_4),
-    ("RTMIN+3", int(signal.SIGRTMIN) + 3),
-    ("STOP", int(signal.SIGSTOP)),
-    ("CONT", int(signal.SIGCONT)),
-)
-
-
-def signal_name(number: int) -> str:
-    for name, value in KILL_SIGNALS:
-        if value == number:
-            return name
-    try:
-        return signal.Signals(number).name.removeprefix("SIG")
-    except ValueError:
-        return str(number)
+from nspawn_tui.units.names import action_command
 
 
 @dataclass(frozen=True, slots=True)
 class ActionSpec:
-    key: str  # the Host method and the action name
+    key: str  # the action: machinectl's verb, and the name of its Host method
     label: str  # "Power off"
     destructive: bool  # asks for confirmation
     progress: str  # shown in the state cell while in flight ("" = none)
@@ -52,16 +28,8 @@ class ActionSpec:
     def command(
         self, names: Sequence[str], *, signal_number: int | None = None, who: str = "leader"
     ) -> str:
-        joined = " ".join(names)
-        if self.key == "start":
-            return f"machinectl start {joined}"
-        if self.key == "kill":
-            sig = signal_name(signal_number if signal_number is not None else signal.SIGTERM)
-            return f"machinectl kill --kill-whom={who} --signal={sig} {joined}"
-        if self.key in {"enable", "disable"}:
-            units = " ".join(f"systemd-nspawn@{n}.service" for n in names)
-            return f"systemctl {self.key} {units}   # machinectl {self.key} {joined}"
-        return f"machinectl {self.key} {joined}"
+        """The equivalent ``machinectl``/``systemctl`` command line."""
+        return action_command(self.key, names, signal_number=signal_number, who=who)
 
 
 ACTIONS: Final = {

@@ -67,14 +67,6 @@ def format_memory(current: int | None, limit: int | None) -> str:
     return f"{format_bytes(current)}/{format_bytes(limit)}"
 
 
-def format_tasks(current: int | None, limit: int | None) -> str:
-    if current is None:
-        return UNAVAILABLE
-    if limit is None or is_unlimited(limit):
-        return str(current)
-    return f"{current}/{limit}"
-
-
 def format_duration(seconds: float | None) -> str:
     """Coarse uptime: "45s", "12m", "3h 05m", "4d 02h". Changes rarely on purpose."""
     if seconds is None or seconds < 0:

@@ -114,12 +114,6 @@ class MachineTable(Widget, can_focus=True):
             super().__init__()
             self.name = name
 
-    class SortChanged(Message):
-        def __init__(self, key: str, reverse: bool) -> None:
-            super().__init__()
-            self.key = key
-            self.reverse = reverse
-
     cpu_title = "CPU%"
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -212,7 +206,6 @@ class MachineTable(Widget, can_focus=True):
         self.sort_key, self.sort_reverse = key, reverse
         self._restack(keep=self.cursor_name)
         self._refresh_all()
-        self.post_message(self.SortChanged(key, reverse))
 
     def set_filter(self, text: str) -> None:
         self.name_filter = text

@@ -3,7 +3,7 @@
 The header says ``read-only``; the mutating keys are disabled in the footer
 and in help; pressing one says at once that the app runs read-only, with no
 dialog first and no call to the Host.  (The Host layer's own refusal is
-tested in ``tests/unit/test_read_only.py`` and ``test_actions.py``.)
+tested in ``tests/unit/host/test_host_read_only.py`` and ``test_actions.py``.)
 """
 
 from __future__ import annotations
@@ -146,8 +146,12 @@ async def test_footer_shows_the_mutating_keys_disabled(read_only: bool) -> None:
     app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=read_only), interval=0.2)
     async with app.run_test(size=(160, 40)) as pilot:
         screen = await ready(pilot)
-        keys = {key.action: key for key in screen.query(FooterKey)}
         mutating_shown = {b.action for b in MUTATING_BINDINGS if b.show}
+        for _ in range(100):  # the footer composes its keys after the first frame
+            keys = {key.action: key for key in screen.query(FooterKey)}
+            if mutating_shown <= set(keys):
+                break
+            await pilot.pause(0.02)
         assert mutating_shown == {
             "boot",
             "poweroff",

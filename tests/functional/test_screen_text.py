@@ -36,7 +36,7 @@ from nspawn_tui.screens.record import RecordScreen
 from nspawn_tui.screens.settings_editor import SettingsEditor
 from nspawn_tui.screens.shell_prompt import ShellPrompt
 from nspawn_tui.units.limits import LIMIT_FIELDS
-from nspawn_tui.view.actions import KILL_SIGNALS
+from nspawn_tui.units.names import KILL_SIGNALS
 
 UTC = datetime.UTC
 NAMES = ["web", "db", "mail"]

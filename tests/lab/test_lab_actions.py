@@ -9,7 +9,7 @@ without an image fails with the unit's journal in the message. Here, on the
 VM, we check that it all passed and that the lab is left as it was.
 
 ``--read-only`` refusal of every mutating method is tested without a lab in
-``tests/unit/test_read_only.py``.
+``tests/unit/host/test_host_read_only.py``.
 """
 
 from __future__ import annotations

@@ -18,8 +18,8 @@ from nspawn_tui.host.demo.shell import open_demo_shell
 from nspawn_tui.host.demo.sim import SimMachine
 from nspawn_tui.journal.sources import LogEvent, LogOptions
 from nspawn_tui.units import limits
+from nspawn_tui.units.names import SIGRTMIN_4
 
-SIGRTMIN_4: Final = int(signal.SIGRTMIN) + 4
 LIVE_DELAY: Final = 1.0
 
 _DEFAULT_SETTINGS: Final = (

@@ -51,6 +51,7 @@ from nspawn_tui.host.demo.sim import (
     roster,
     step,
 )
+from nspawn_tui.units.names import unit_of
 
 __all__ = ["EPOCH", "DemoHost", "MachineSpec"]
 
@@ -106,10 +107,9 @@ class DemoHost(DemoActions, Host):
         if spec.machine_class == "vm":
             cgroup = f"/machine.slice/machine-{escape_unit(f'qemu-1-{spec.name}')}.scope"
         else:
-            cgroup = f"/machine.slice/systemd-nspawn@{spec.name}.service"
+            cgroup = f"/machine.slice/{unit_of(spec.name)}"
         return MachineDetails(
             machine=self._row(m),
-            machine_id=m.machine_id if m.running else "",
             os_release=dict(OS_RELEASE.get(spec.os_id, {})),
             cgroup=cgroup if m.running else None,
             image=self._image(m) if spec.image_type is not None else None,
@@ -176,12 +176,14 @@ class DemoHost(DemoActions, Host):
         if spec.os_id and spec.os_id not in OS_RELEASE:
             raise ValueError(f"unknown os_id {spec.os_id!r}")
         rng = random.Random(f"{self.seed}:{spec.name}")
+        # 128 bits drawn and unused (they were a machine ID nothing read): every
+        # seed keeps the machines, figures and screenshots it always had
+        rng.getrandbits(128)
         m = SimMachine(
             spec=spec,
             profile=PROFILES[spec.profile],
             rng=rng,
             state="stopped",
-            machine_id=f"{rng.getrandbits(128):032x}",
             addresses=self._allocate_addresses(spec),
             image_created=EPOCH - spec.uptime - rng.uniform(1, 200) * 86400.0,
             memory_max=spec.memory_max,
@@ -316,7 +318,7 @@ class DemoHost(DemoActions, Host):
             unit = f"machine-{escape_unit(f'qemu-1-{spec.name}')}.scope"
             service, root = "libvirt-qemu", ""
         else:
-            unit = f"systemd-nspawn@{spec.name}.service"
+            unit = unit_of(spec.name)
             service, root = "systemd-nspawn", f"/var/lib/machines/{spec.name}"
         return Machine(
             spec.name, spec.machine_class, m.state, service, m.leader, root, unit, pretty,

@@ -112,7 +112,6 @@ class SimMachine:
     profile: Profile
     rng: random.Random
     state: str
-    machine_id: str
     addresses: tuple[str, ...]
     image_created: float
     memory_max: int

@@ -1,15 +1,15 @@
 """Lifecycle actions, shell/login PTYs and unit properties on a real host.
 
 A mixin of :class:`~nspawn_tui.host.machined.host.MachinedHost`: machine1 for
-signals, termination and PTYs; systemd1 for starting units, enabling them at
-boot and setting resource properties.  The read-only check is done by the
-public methods in :class:`~nspawn_tui.host.base.Host`, not here.
+signals and termination; systemd1 for starting units, enabling them at boot
+and setting resource properties; shells and logins through the host's
+:class:`~nspawn_tui.host.machined.attach.ShellAttach`.  The read-only check
+is done by the public methods in :class:`~nspawn_tui.host.base.Host`, not here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,21 +18,22 @@ from typing import Any, Final
 from dbus_next import Message, MessageType, Variant
 from dbus_next.aio import MessageBus
 
-from nspawn_tui.host.base import HostError, HostUnavailable, Image, SettingsText
+from nspawn_tui.host.base import HostError, Image, SettingsText
 from nspawn_tui.host.machined import bus as du
+from nspawn_tui.host.machined.attach import ShellAttach
+from nspawn_tui.host.machined.logs import CommandPrefix
+from nspawn_tui.units.names import SIGRTMIN_4, unit_of
 
-SIGRTMIN_4: Final = int(signal.SIGRTMIN) + 4
 JOB_TIMEOUT: Final = 60.0
 
 
-def unit_of(name: str) -> str:
-    return f"systemd-nspawn@{name}.service"
-
-
 class MachinedActions:
-    """Needs ``_connected_bus()``, ``_call()`` and ``_has_systemd`` from the host."""
+    """Needs ``_connected_bus()``, ``_call()``, ``_has_systemd``, ``_shell`` and
+    ``command_prefix`` from the host."""
 
     _has_systemd: bool
+    _shell: ShellAttach
+    command_prefix: CommandPrefix
     _jobs: dict[str, asyncio.Future[str]]
     _finished_jobs: dict[str, str]
     _subscribed: MessageBus | None
@@ -122,8 +123,9 @@ class MachinedActions:
 
     async def _unit_journal_tail(self, unit: str, lines: int = 8) -> str:
         try:
+            argv = ["journalctl", "-u", unit, "-n", str(lines), "--no-pager", "-o", "cat"]
             proc = await asyncio.create_subprocess_exec(
-                "journalctl", "-u", unit, "-n", str(lines), "--no-pager", "-o", "cat",
+                *self.command_prefix.wrap(argv),
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
             out, _ = await asyncio.wait_for(proc.communicate(), 10)
@@ -243,31 +245,8 @@ class MachinedActions:
             raise HostError(f"kill: 'who' must be leader or all, not {who!r}")
         await self._call("KillMachine", "ssi", [name, who, int(signal_number)], what=f"kill {name}")
 
-    async def _open_pty(self, member: str, signature: str, body: list[Any], what: str) -> int:
-        bus = await self._connected_bus()
-        reply, fds = await du.call_with_fds(
-            bus, du.MACHINE1, du.MACHINE1_PATH, du.MACHINE1_MANAGER, member, signature, body,
-            what=what,
-        )  # fmt: skip
-        if not fds:
-            raise HostUnavailable(
-                f"{what}: no file descriptor in the reply (the bus does not pass unix fds)"
-            )
-        index = int(reply[0])
-        master = fds[index]
-        for i, fd in enumerate(fds):
-            if i != index:
-                os.close(fd)
-        return master
-
     async def _do_open_shell(self, name: str, user: str, command: Sequence[str]) -> int:
-        argv = list(command)
-        path = argv[0] if argv else ""
-        env = [f"TERM={os.environ.get('TERM', 'xterm-256color')}"]
-        return await self._open_pty(
-            "OpenMachineShell", "sssasas", [name, user or "root", path, argv, env],
-            f"shell in {name}",
-        )  # fmt: skip
+        return await self._shell.open_shell(name, user, command)
 
     async def _do_open_login(self, name: str) -> int:
-        return await self._open_pty("OpenMachineLogin", "s", [name], f"login to {name}")
+        return await self._shell.open_login(name)

@@ -2,7 +2,9 @@
 
 Machine state has no change signal in machined, so it is polled; machines
 appearing and vanishing arrive as MachineNew/MachineRemoved signals and wake
-the UI at once.  Metrics come from the machines' cgroups.
+the UI at once.  The bus, the figures, the journal command lines and the shell
+attach each come through a seam (:mod:`.transport`, :mod:`.metrics`,
+:class:`~.logs.CommandPrefix`, :mod:`.attach`) that a remote host reuses.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import asyncio
 import ipaddress
 import socket
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Final
 
 from dbus_next import Message, MessageType
@@ -28,18 +30,20 @@ from nspawn_tui.host.base import (
     Machine,
     MachineDetails,
     NoSuchMachine,
-    Sample,
     Snapshot,
 )
 from nspawn_tui.host.hoststats import HostStatsReader
 from nspawn_tui.host.machined import bus as du
 from nspawn_tui.host.machined.actions import MachinedActions
-from nspawn_tui.host.machined.logs import MachinedLogs
+from nspawn_tui.host.machined.attach import MachinedShellAttach, ShellAttach
+from nspawn_tui.host.machined.logs import LOCAL, CommandPrefix, MachinedLogs
+from nspawn_tui.host.machined.metrics import CgroupMetrics, MetricsSource
+from nspawn_tui.host.machined.transport import BusTransport, SystemBusTransport
 from nspawn_tui.safe import clean
+from nspawn_tui.units.names import unit_of
 
 IMAGES_TTL: Final = 5.0  # seconds between ListImages calls
 ADDRESSES_TTL: Final = 10.0  # seconds between GetMachineAddresses calls per machine
-UNIT_LIMITS_TTL: Final = 5.0  # seconds between reads of a unit's MemoryMax/TasksMax
 
 
 @dataclass
@@ -47,8 +51,6 @@ class _Known:
     """What we cache about one running machine (valid while its leader stays)."""
 
     leader: int | None
-    paths: cgroups.CgroupPaths | None = None
-    cgroup: str | None = None
     os_release: dict[str, str] | None = None
     addresses: tuple[str, ...] = ()
     addresses_at: float = float("-inf")
@@ -71,7 +73,13 @@ def _address_sort_key(address: str) -> tuple[int, str]:
 
 
 class MachinedHost(MachinedActions, MachinedLogs, Host):
-    """Host backed by org.freedesktop.machine1 on the system bus (or ``bus_address``)."""
+    """Host backed by org.freedesktop.machine1 on the system bus (or ``bus_address``).
+
+    ``bus_address`` is also given to local ``journalctl -M`` (which asks
+    machined).  The seams default to this machine: ``transport`` the bus at
+    ``bus_address``, ``metrics`` its cgroup files (``layout``: found if None),
+    ``command_prefix`` none, ``shell`` machined's PTYs over the bus.
+    """
 
     def __init__(
         self,
@@ -79,15 +87,20 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         *,
         read_only: bool = False,
         layout: cgroups.CgroupLayout | None = None,
+        transport: BusTransport | None = None,
+        metrics: MetricsSource | None = None,
+        command_prefix: CommandPrefix = LOCAL,
+        shell: ShellAttach | None = None,
     ) -> None:
         super().__init__(read_only=read_only)
         self.bus_address = bus_address
-        self.description = f"machined on {du.describe_address(bus_address)}"
+        self._transport = transport or SystemBusTransport(bus_address)
+        self.description = f"machined on {self._transport.description}"
         self._bus: MessageBus | None = None
         self._has_systemd = False
-        self._layout = layout
-        self._reader = cgroups.CgroupReader()
-        self._rates = cgroups.RateTracker()
+        self._metrics = metrics or CgroupMetrics(layout)
+        self.command_prefix = command_prefix
+        self._shell = shell or MachinedShellAttach(self._connected_bus)
         self._known: dict[str, _Known] = {}
         self._images: list[Image] = []
         self._images_at = float("-inf")
@@ -97,13 +110,12 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         self._watch: asyncio.Task[None] | None = None
         self._init_actions()
         self._log_dirs: dict[str, str | None] = {}
-        self._unit_limits: dict[str, tuple[float, int | None, int | None]] = {}
         self._image_paths: dict[tuple[str, int], str] = {}
 
     # ------------------------------------------------------------ connection
 
     async def connect(self) -> None:
-        bus = await du.connect_system_bus(self.bus_address)
+        bus = await self._transport.connect()
         try:
             if not await du.name_has_owner(bus, du.MACHINE1):
                 # Activatable on a real host: a first call starts it.
@@ -120,8 +132,7 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         except HostError as exc:
             bus.disconnect()
             raise HostUnavailable(
-                f"systemd-machined is not reachable on {du.describe_address(self.bus_address)}"
-                f" ({exc})"
+                f"systemd-machined is not reachable on {self._transport.description} ({exc})"
             ) from None
         self._bus = bus
         self._watch = asyncio.get_running_loop().create_task(self._watch_disconnect(bus))
@@ -134,7 +145,7 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         if self._bus is not None:
             self._bus.disconnect()
             self._bus = None
-        self._reader.close()
+        self._metrics.close()
 
     async def _watch_disconnect(self, bus: MessageBus) -> None:
         await bus.wait_for_disconnect()
@@ -250,9 +261,7 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         leader = int(props.get("Leader") or 0) or None
         known = self._known.get(name)
         if known is None or known.leader != leader:
-            if known is not None and known.paths is not None:
-                self._reader.forget(known.paths)
-            self._rates.forget(name)
+            self._metrics.forget(name)
             known = _Known(leader=leader)
             self._known[name] = known
         if known.os_release is None:
@@ -318,10 +327,8 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
             # until IMAGES_TTL expires and then come back as a stopped image.
             self._images_at = float("-inf")
         for gone in set(self._known) - names:
-            known = self._known.pop(gone)
-            if known.paths is not None:
-                self._reader.forget(known.paths)
-            self._rates.forget(gone)
+            del self._known[gone]
+            self._metrics.forget(gone)
         stopped = [
             Machine(
                 name=image.name,
@@ -337,59 +344,17 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         ]
         return sorted(running + stopped, key=lambda m: m.name)
 
-    # ------------------------------------------------------------- cgroups
+    # ------------------------------------------------------------- metrics
 
-    async def _cgroup_of(self, machine: Machine) -> str | None:
-        if not (self._has_systemd and machine.unit):
-            return None
+    async def _systemd_if_any(self) -> MessageBus | None:
+        """The bus when systemd's manager is on it (unit properties), else None."""
         bus = await self._connected_bus()
-        (unit_path,) = await du.call(
-            bus, du.SYSTEMD1, du.SYSTEMD1_PATH, du.SYSTEMD1_MANAGER, "GetUnit", "s", [machine.unit]
-        )
-        iface = "org.freedesktop.systemd1." + (
-            "Scope" if machine.unit.endswith(".scope") else "Service"
-        )
-        value = await du.get_property(bus, du.SYSTEMD1, unit_path, iface, "ControlGroup")
-        return str(value) or None
-
-    async def _resolve_paths(self, machine: Machine) -> cgroups.CgroupPaths | None:
-        known = self._known[machine.name]
-        if known.paths is not None:
-            return known.paths
-        if self._layout is None:
-            self._layout = cgroups.detect_layout()
-        try:
-            rel = await self._cgroup_of(machine)
-        except HostUnavailable:
-            raise
-        except HostError:
-            rel = None
-        if rel is not None:
-            known.cgroup = rel
-            known.paths = cgroups.paths_for(self._layout, rel)
-        elif machine.leader:
-            try:
-                known.paths = cgroups.paths_from_proc(self._layout, machine.leader, machine.unit)
-            except (FileNotFoundError, ProcessLookupError, PermissionError, ValueError):
-                return None
-            known.cgroup = known.paths.unified or next(iter(known.paths.v1.values()), None)
-        return known.paths
-
-    def _sweep(self, targets: list[tuple[str, cgroups.CgroupPaths]]) -> dict[str, Sample]:
-        now = time.monotonic()
-        return {
-            name: self._rates.update(name, self._reader.read(paths), now) for name, paths in targets
-        }
+        return bus if self._has_systemd else None
 
     async def snapshot(self) -> Snapshot:
         try:
             machines = await self.list_machines()
-            targets: list[tuple[str, cgroups.CgroupPaths]] = []
-            for machine in machines:
-                if machine.running:
-                    paths = await self._resolve_paths(machine)
-                    if paths is not None:
-                        targets.append((machine.name, paths))
+            samples = await self._metrics.sample(machines, await self._systemd_if_any())
         except HostUnavailable as exc:
             if self._bus is not None and self._bus.connected:
                 self._bus.disconnect()
@@ -401,57 +366,12 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
                 connected=False,
                 error=f"{exc}; reconnecting…",
             )
-        samples = await asyncio.to_thread(self._sweep, targets) if targets else {}
-        if self._has_systemd:
-            samples = await self._unit_limit_fallback(machines, samples)
         self._last_machines = tuple(machines)
         return Snapshot(machines=tuple(machines), samples=samples, stats=self._stats.read())
 
-    async def _unit_limit_fallback(
-        self, machines: list[Machine], samples: dict[str, Sample]
-    ) -> dict[str, Sample]:
-        """Limits the cgroup files do not show (e.g. a read-only v1 memory hierarchy)
-        are taken from the unit's properties, cached for a few seconds."""
-        now = time.monotonic()
-        for machine in machines:
-            sample = samples.get(machine.name)
-            if sample is None or not machine.unit:
-                continue
-            if sample.memory_max is not None and sample.tasks_max is not None:
-                continue
-            cached = self._unit_limits.get(machine.name)
-            if cached is None or now - cached[0] > UNIT_LIMITS_TTL:
-                try:
-                    memory_max, tasks_max = await self._read_unit_limits(machine.unit)
-                except HostUnavailable:
-                    raise
-                except HostError:
-                    memory_max = tasks_max = None
-                cached = (now, memory_max, tasks_max)
-                self._unit_limits[machine.name] = cached
-            samples[machine.name] = replace(
-                sample,
-                memory_max=sample.memory_max if sample.memory_max is not None else cached[1],
-                tasks_max=sample.tasks_max if sample.tasks_max is not None else cached[2],
-            )
-        return samples
-
     def _limits_changed(self, name: str) -> None:
         """Limits of ``name`` were set: read them again at the next poll."""
-        self._unit_limits.pop(name, None)
-        known = self._known.get(name)
-        if known is not None and known.paths is not None:
-            self._reader.refresh_limits(known.paths)
-
-    async def _read_unit_limits(self, unit: str) -> tuple[int | None, int | None]:
-        bus = await self._connected_bus()
-        (path,) = await du.call(
-            bus, du.SYSTEMD1, du.SYSTEMD1_PATH, du.SYSTEMD1_MANAGER, "GetUnit", "s", [unit]
-        )
-        iface = "org.freedesktop.systemd1." + ("Scope" if unit.endswith(".scope") else "Service")
-        memory_max = await du.get_property(bus, du.SYSTEMD1, path, iface, "MemoryMax")
-        tasks_max = await du.get_property(bus, du.SYSTEMD1, path, iface, "TasksMax")
-        return int(memory_max), int(tasks_max)
+        self._metrics.refresh_limits(name)
 
     async def machine_details(self, name: str) -> MachineDetails:
         machines = {m.name: m for m in await self.list_machines()}
@@ -459,21 +379,15 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
         if machine is None:
             raise NoSuchMachine(f"no machine or image called {name!r}")
         images = {image.name: image for image in await self.list_images()}
-        machine_id = ""
         release: dict[str, str] = {}
         cgroup: str | None = None
         if machine.running:
-            (path,) = await self._call("GetMachine", "s", [name])
-            props = await self._machine_props(path)
-            machine_id = bytes(props.get("Id", b"")).hex()
             known = self._known.get(name)
             release = dict(known.os_release or {}) if known else {}
-            await self._resolve_paths(machine)
-            cgroup = known.cgroup if known else None
+            cgroup = await self._metrics.cgroup(machine, await self._systemd_if_any())
         enabled = await self._unit_file_state(name)
         return MachineDetails(
             machine=machine,
-            machine_id=machine_id,
             os_release=release,
             cgroup=cgroup,
             image=images.get(name),
@@ -492,7 +406,7 @@ class MachinedHost(MachinedActions, MachinedLogs, Host):
                 du.SYSTEMD1_MANAGER,
                 "GetUnitFileState",
                 "s",
-                [f"systemd-nspawn@{name}.service"],
+                [unit_of(name)],
             )
         except HostUnavailable:
             raise

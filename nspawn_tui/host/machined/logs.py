@@ -3,6 +3,10 @@
 A mixin of :class:`~nspawn_tui.host.machined.host.MachinedHost`.  Running machines
 are read with ``journalctl -M NAME`` (which asks machined, so a private bus
 address is passed on); stopped ones from the journal directory in their image.
+
+The journal seam: every ``journalctl`` command line the host runs goes
+through its :class:`CommandPrefix` (none for the local host), so a remote
+host reads journals with ``ssh HOST journalctl ...``.
 """
 
 from __future__ import annotations
@@ -10,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shlex
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 
 from nspawn_tui.host.base import EventHub, EventKind, HostError, Machine
 from nspawn_tui.journal.sources import (
@@ -28,9 +34,38 @@ from nspawn_tui.journal.sources import (
 )
 
 
+@dataclass(frozen=True, slots=True, init=False)
+class CommandPrefix:
+    """Words put before a command line the host runs, e.g. ``ssh -xT HOST``.
+
+    Empty for the local host: the command line runs as it is.  With
+    ``remote_shell`` the prefix hands the rest to a shell as one line, as ssh
+    does, so each word of the wrapped command is quoted (a cursor's ``;``, a
+    unit filter with spaces, stay one argument on the other side).
+    """
+
+    words: tuple[str, ...]
+    remote_shell: bool
+
+    def __init__(self, *words: str, remote_shell: bool = False) -> None:
+        object.__setattr__(self, "words", words)
+        object.__setattr__(self, "remote_shell", remote_shell)
+
+    def wrap(self, argv: Sequence[str]) -> list[str]:
+        """``argv`` run through this prefix."""
+        if self.remote_shell:
+            return [*self.words, *(shlex.quote(word) for word in argv)]
+        return [*self.words, *argv]
+
+
+#: No prefix: commands run on this machine.
+LOCAL = CommandPrefix()
+
+
 class MachinedLogs:
     bus_address: str | None
     hub: EventHub
+    command_prefix: CommandPrefix
     _log_dirs: dict[str, str | None]
 
     async def list_machines(self) -> list[Machine]:
@@ -48,7 +83,8 @@ class MachinedLogs:
         name = machine.name
 
         def argv(cursor: str | None) -> list[str]:
-            return options_argv(name, options, directory=directory, after_cursor=cursor)
+            local = options_argv(name, options, directory=directory, after_cursor=cursor)
+            return self.command_prefix.wrap(local)
 
         follow = options.follow and machine.running and options.boot != -1
         return JournalSource(name, argv, env=self._journal_env(), follow=follow)
@@ -119,7 +155,8 @@ class MachinedLogs:
         directory = self._log_dirs.get(record.machine)
         try:
             return await fetch_record_fields(
-                record_argv(record, directory=directory), env=self._journal_env()
+                self.command_prefix.wrap(record_argv(record, directory=directory)),
+                env=self._journal_env(),
             )
         except JournalError as exc:
             raise HostError(str(exc)) from None

@@ -5,7 +5,7 @@ machines: the kernel has them bound to v1 hierarchies (the host is hybrid and
 its cgroup2 tree at /sys/fs/cgroup/unified has no controllers). So pure-v2,
 v1 and hybrid layouts are built here as ordinary files in the formats of
 Documentation/admin-guide/cgroup-v2.rst and the v1 documents, and a
-CgroupLayout is pointed at them. tests/unit/test_cgroups_live.py covers the
+CgroupLayout is pointed at them. tests/unit/cgroups/test_cgroups_live.py covers the
 real hybrid hierarchy (kernfs: ENODEV on a removed cgroup).
 """
 

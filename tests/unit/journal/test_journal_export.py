@@ -1,4 +1,4 @@
-"""journal_export: clean text by default, the original bytes on request, every bad path refused."""
+"""journal.export: clean text by default, the original bytes on request, every bad path refused."""
 
 from __future__ import annotations
 
