@@ -39,21 +39,21 @@ class CommandPrefix:
     """Words put before a command line the host runs, e.g. ``ssh -xT HOST``.
 
     Empty for the local host: the command line runs as it is.  With
-    ``remote_shell`` the prefix hands the rest to a shell as one line, as ssh
+    ``quote_words`` the prefix hands the rest to a shell as one line, as ssh
     does, so each word of the wrapped command is quoted (a cursor's ``;``, a
     unit filter with spaces, stay one argument on the other side).
     """
 
     words: tuple[str, ...]
-    remote_shell: bool
+    quote_words: bool
 
-    def __init__(self, *words: str, remote_shell: bool = False) -> None:
+    def __init__(self, *words: str, quote_words: bool = False) -> None:
         object.__setattr__(self, "words", words)
-        object.__setattr__(self, "remote_shell", remote_shell)
+        object.__setattr__(self, "quote_words", quote_words)
 
     def wrap(self, argv: Sequence[str]) -> list[str]:
         """``argv`` run through this prefix."""
-        if self.remote_shell:
+        if self.quote_words:
             return [*self.words, *(shlex.quote(word) for word in argv)]
         return [*self.words, *argv]
 

@@ -337,7 +337,7 @@ async def test_local_journal_command_lines_are_unprefixed(monkeypatch: pytest.Mo
 async def test_an_ssh_prefix_wraps_every_journal_command_line(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    prefix = CommandPrefix("ssh", "-xT", "HOST", remote_shell=True)
+    prefix = CommandPrefix("ssh", "-xT", "HOST", quote_words=True)
     argvs = await _journal_argvs(prefix, monkeypatch)
     expected = [["ssh", "-xT", "HOST", *map(shlex.quote, argv)] for argv in LOCAL_ARGVS]
     assert sorted(argvs) == sorted(expected)
