@@ -39,10 +39,10 @@ from pathlib import Path
 import labkit
 import pytest
 from rich.cells import cell_len
+from test_e2e_tmux import HEIGHT, WIDTH, Tmux
 
 NAME = "ntl-hostile"
 OTHER = "ntl-alpha"  # a shared, well-behaved container of the flat lab
-WIDTH, HEIGHT = 120, 40
 KNOWN_TITLE = "nspawn-tui-hostile-test"
 PLAIN_LINE = "a plain line from ntl-alpha"
 JOURNAL_REMOTE = Path("/lib/systemd/systemd-journal-remote")
@@ -325,28 +325,17 @@ def hostile(flat_lab: labkit.FlatLab) -> Iterator[labkit.LabContainer]:
         flat_lab.stop(NAME)
 
 
-class Terminal:
-    """Our own tmux server: one pane running nspawn-tui, its output recorded with pipe-pane."""
+class Terminal(Tmux):
+    """Our own tmux server (test_e2e_tmux's), one pane running nspawn-tui, recorded with pipe-pane."""
 
     def __init__(self, directory: Path) -> None:
-        self.socket = directory / "tmux.sock"
+        super().__init__(directory / "tmux.sock")
         self.recording = directory / "pane-output.bin"
         self.session = "hostile"
-        self.env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TMUX")}
 
-    def __call__(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["tmux", "-S", str(self.socket), "-f", "/dev/null", *args],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=check,
-            env=self.env,
-        )
-
-    def start(self, argv: list[str]) -> None:
+    def start(self, argv: list[str], env: dict[str, str] | None = None) -> None:
         """A session whose pane waits for Enter, then runs ``argv``; recorded from the start."""
-        env = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8"}
+        env = {"TERM": "xterm-256color", "COLORTERM": "truecolor", "LANG": "C.UTF-8", **(env or {})}
         waiting = ["sh", "-c", 'read _ && exec "$@"', "sh", *argv]
         self(
             "new-session", "-d", "-s", self.session, "-x", str(WIDTH), "-y", str(HEIGHT),
@@ -379,12 +368,6 @@ class Terminal:
     def buffers(self) -> list[str]:
         return self("list-buffers", check=False).stdout.splitlines()
 
-    def screen(self) -> str:
-        return self("capture-pane", "-p", "-t", self.session).stdout
-
-    def keys(self, *keys: str, literal: bool = False) -> None:
-        self("send-keys", "-t", self.session, *(["-l"] if literal else []), *keys)
-
     def pane(self, fmt: str, target: str | None = None) -> str:
         return self("display-message", "-p", "-t", target or self.session, fmt).stdout.strip()
 
@@ -397,10 +380,6 @@ class Terminal:
             if time.monotonic() >= deadline:
                 raise AssertionError(f"timed out after {timeout:g} s waiting for {what}:\n{screen}")
             time.sleep(0.1)
-
-    def close(self) -> None:
-        self("kill-server", check=False)
-        self.socket.unlink(missing_ok=True)
 
 
 @pytest.fixture
