@@ -14,10 +14,12 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from nspawn_tui import __version__
+from nspawn_tui.commands import images as images_command
+from nspawn_tui.commands import ps as ps_command
 from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
 from nspawn_tui.safe import cell_width, clean
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
@@ -143,7 +145,27 @@ def build_parser() -> argparse.ArgumentParser:
     login = sub.add_parser("login", help="a login prompt of a machine")
     login.add_argument("name", metavar="NAME")
     _common_options(login, suppress=True)
+    for script in (ps_command.add_parser(sub), *images_command.add_parsers(sub)):
+        _common_options(script, suppress=True)
     return parser
+
+
+#: Subcommands for scripts: each runs on a connected Host (nspawn_tui.commands).
+SCRIPTS: dict[str, Callable[[Host, argparse.Namespace], Awaitable[int]]] = {
+    "ps": ps_command.run,
+    "images": images_command.run,
+    "import": images_command.run,
+    "export": images_command.run,
+}
+
+
+async def _script(args: argparse.Namespace) -> int:
+    host = make_host(args)
+    try:
+        await host.connect()
+        return await SCRIPTS[args.command](host, args)
+    finally:
+        await host.close()
 
 
 def make_host(args: argparse.Namespace) -> Host:
@@ -390,13 +412,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in {"shell", "login"}:
             return _attach(args, command)
-        if args.command == "list":
+        if args.command == "list" or args.command in SCRIPTS:
+            run = _list if args.command == "list" else _script
             try:
-                return asyncio.run(_list(args))
+                return asyncio.run(run(args))
             except HostError as exc:
+                if args.command != "list" and not isinstance(exc, HostUnavailable):
+                    print(f"nspawn-tui: {exc}", file=sys.stderr)  # cleaned (HostError)
+                    return 1
                 if args.or_demo and not args.demo:
                     args.demo = True
-                    return asyncio.run(_list(args))
+                    return asyncio.run(run(args))
                 return _fail(str(exc))
         if args.command == "logs" and not sys.stdout.isatty():
             return _print_logs(args)

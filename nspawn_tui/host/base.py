@@ -7,17 +7,21 @@ The UI talks to exactly one :class:`Host`; the real implementation is
 
 from __future__ import annotations
 
-import asyncio
-import enum
 import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
 
+from nspawn_tui.host.events import EventHub as EventHub
+from nspawn_tui.host.events import EventKind as EventKind
+from nspawn_tui.host.events import HostEvent as HostEvent
 from nspawn_tui.safe import clean_lines
 
 if TYPE_CHECKING:
+    from nspawn_tui.host.images import Transfer
+    from nspawn_tui.host.network import NetworkInfo
+    from nspawn_tui.host.processes import ProcessTable
     from nspawn_tui.journal.records import LogEvent, LogOptions, LogRecord
 
 P = ParamSpec("P")
@@ -86,6 +90,7 @@ class Image:
     created: float | None = None  # seconds since the epoch
     modified: float | None = None
     usage_bytes: int | None = None
+    limit_bytes: int | None = None  # quota (machinectl set-limit); None unknown or none
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +129,10 @@ class Sample:
     io_write_bytes: int | None = None
     io_read_bps: float | None = None
     io_write_bps: float | None = None
+    # Network, from the container's point of view (see nspawn_tui.host.network).
+    net_mode: str | None = None  # "host", "veth", "private", None unknown
+    net_rx_bps: float | None = None
+    net_tx_bps: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,43 +162,6 @@ class SettingsText:
     path: str
     text: str
     exists: bool
-
-
-class EventKind(enum.Enum):
-    MACHINE_NEW = "machine-new"
-    MACHINE_REMOVED = "machine-removed"
-    CONNECTED = "connected"
-    DISCONNECTED = "disconnected"
-
-
-@dataclass(frozen=True, slots=True)
-class HostEvent:
-    kind: EventKind
-    name: str | None = None
-    message: str = ""
-
-
-class EventHub:
-    """Fan-out of host events to any number of async subscribers."""
-
-    def __init__(self, maxsize: int = 1000) -> None:
-        self._queues: list[asyncio.Queue[HostEvent]] = []
-        self._maxsize = maxsize
-
-    def publish(self, event: HostEvent) -> None:
-        for queue in self._queues:
-            if queue.full():
-                queue.get_nowait()  # drop the oldest: events are hints to refresh
-            queue.put_nowait(event)
-
-    async def subscribe(self) -> AsyncIterator[HostEvent]:
-        queue: asyncio.Queue[HostEvent] = asyncio.Queue(self._maxsize)
-        self._queues.append(queue)
-        try:
-            while True:
-                yield await queue.get()
-        finally:
-            self._queues.remove(queue)
 
 
 def mutating(
@@ -237,6 +209,8 @@ class Host(ABC):
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only
         self.hub = EventHub()
+        #: Set by :meth:`watch_network`.
+        self.watched_network: tuple[str, ...] = ()
 
     @abstractmethod
     async def connect(self) -> None:
@@ -286,6 +260,29 @@ class Host(ABC):
         Raises :class:`HostError` (and nothing else) when they cannot be read.
         """
         return record.fields()
+
+    def watch_network(self, names: Sequence[str]) -> None:
+        """The machines whose network figures are on screen (a hint; default: ignored).
+
+        Reading inside a container's namespace costs more than the host-side
+        link dump, so implementations do it only for these.
+        """
+        self.watched_network = tuple(names)
+
+    async def network(self, name: str) -> NetworkInfo:
+        """The machine's interfaces, counters and rates (the detail panel)."""
+        raise HostError(f"network figures are not supported by {self.description}")
+
+    async def processes(self, name: str) -> ProcessTable:
+        """Every process of the machine, by control group, with CPU % since the last call."""
+        raise HostError(f"process lists are not supported by {self.description}")
+
+    async def image(self, name: str) -> Image:
+        """One image with its usage and limit (raises :class:`NoSuchMachine`)."""
+        for image in await self.list_images():
+            if image.name == name:
+                return image
+        raise NoSuchMachine(f"no image called {name}")
 
     def _check_writable(self, action: str) -> None:
         if self.read_only:
@@ -367,6 +364,54 @@ class Host(ABC):
         """Validate and atomically write the .nspawn file; returns a message for the user."""
         return await self._do_write_settings(name, text)
 
+    @mutating("send a signal to a process")
+    async def signal_process(self, name: str, pid: int, signal: int) -> None:
+        """Send ``signal`` to one process of the machine (``pid`` as seen on the host).
+
+        Refused when ``pid`` is not (or no longer) in the machine's cgroup.
+        """
+        await self._do_signal_process(name, pid, signal)
+
+    @mutating("clone an image")
+    async def clone_image(self, name: str, new_name: str, read_only: bool = False) -> None:
+        """machined CloneImage (``machinectl clone NAME NEW``)."""
+        await self._do_clone_image(name, new_name, read_only)
+
+    @mutating("rename an image")
+    async def rename_image(self, name: str, new_name: str) -> None:
+        """machined RenameImage (``machinectl rename NAME NEW``)."""
+        await self._do_rename_image(name, new_name)
+
+    @mutating("remove an image")
+    async def remove_image(self, name: str) -> None:
+        """machined RemoveImage (``machinectl remove NAME``)."""
+        await self._do_remove_image(name)
+
+    @mutating("mark an image read-only or writable")
+    async def set_image_read_only(self, name: str, read_only: bool) -> None:
+        """machined MarkImageReadOnly (``machinectl read-only NAME [false]``)."""
+        await self._do_set_image_read_only(name, read_only)
+
+    @mutating("set an image's size limit")
+    async def set_image_limit(self, name: str, limit: int) -> None:
+        """machined SetImageLimit in bytes (``machinectl set-limit NAME SIZE``)."""
+        await self._do_set_image_limit(name, limit)
+
+    @mutating("import an image")
+    async def import_image(
+        self, path: str, name: str, kind: str, *, read_only: bool = False, force: bool = False
+    ) -> Transfer:
+        """Start importing the local file (or directory) ``path`` as image ``name``.
+
+        ``kind`` is one of :data:`nspawn_tui.host.images.IMPORT_KINDS`.
+        """
+        return await self._do_import_image(path, name, kind, read_only, force)
+
+    @mutating("export an image")
+    async def export_image(self, name: str, path: str, kind: str) -> Transfer:
+        """Start exporting image ``name`` to the new local file ``path`` (never replaced)."""
+        return await self._do_export_image(name, path, kind)
+
     async def unit_limits(self, name: str) -> dict[str, str]:
         """Current resource limits of the machine's unit, in systemd's syntax, by field."""
         raise HostError(f"resource limits are not supported by {self.description}")
@@ -403,3 +448,29 @@ class Host(ABC):
 
     async def _do_set_limits(self, name: str, values: dict[str, str], runtime: bool) -> None:
         raise HostError(f"resource limits are not supported by {self.description}")
+
+    async def _do_signal_process(self, name: str, pid: int, signal: int) -> None:
+        raise HostError(f"signalling a process is not supported by {self.description}")
+
+    async def _do_clone_image(self, name: str, new_name: str, read_only: bool) -> None:
+        raise HostError(f"cloning images is not supported by {self.description}")
+
+    async def _do_rename_image(self, name: str, new_name: str) -> None:
+        raise HostError(f"renaming images is not supported by {self.description}")
+
+    async def _do_remove_image(self, name: str) -> None:
+        raise HostError(f"removing images is not supported by {self.description}")
+
+    async def _do_set_image_read_only(self, name: str, read_only: bool) -> None:
+        raise HostError(f"read-only marks are not supported by {self.description}")
+
+    async def _do_set_image_limit(self, name: str, limit: int) -> None:
+        raise HostError(f"image size limits are not supported by {self.description}")
+
+    async def _do_import_image(
+        self, path: str, name: str, kind: str, read_only: bool, force: bool
+    ) -> Transfer:
+        raise HostError(f"importing images is not supported by {self.description}")
+
+    async def _do_export_image(self, name: str, path: str, kind: str) -> Transfer:
+        raise HostError(f"exporting images is not supported by {self.description}")

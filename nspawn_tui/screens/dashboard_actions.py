@@ -79,6 +79,7 @@ class Pending:
 
 class ActionsMixin(Screen[None]):
     host: Host
+    interval: float
     attach_pty: Attach
     snapshot: Snapshot | None
     _pending: dict[str, Pending]
@@ -263,6 +264,25 @@ class ActionsMixin(Screen[None]):
 
     def action_disable(self) -> None:
         self._action("disable")
+
+    # ------------------------------------------------------------ views
+
+    def action_processes(self) -> None:
+        from nspawn_tui.screens.processes import ProcessesScreen
+
+        name = self.query_one(MachineTable).cursor_name
+        if name is None:
+            return
+        machine = next(iter(self._machines([name])), None)
+        if machine is None or not machine.running:
+            notify_plain(self, f"{name} is not running", title="Processes", severity="warning")
+            return
+        self.app.push_screen(ProcessesScreen(self.host, name, self.interval))
+
+    def action_images(self) -> None:
+        from nspawn_tui.screens.images import ImagesScreen
+
+        self.app.push_screen(ImagesScreen(self.host, self.interval))
 
     # ------------------------------------------------------------ attach
 

@@ -54,9 +54,22 @@ _SCREEN_IMPORTS = (
     "nspawn_tui.view",
     "nspawn_tui.safe",
     "nspawn_tui.host.base",
+    "nspawn_tui.host.events",
+    "nspawn_tui.host.images",
+    "nspawn_tui.host.network",
+    "nspawn_tui.host.processes",
+    "nspawn_tui.images",
     "nspawn_tui.journal",
     "nspawn_tui.nspawn",
     "nspawn_tui.units",
+)
+#: The Host interface and the types of its answers (what a backend fills).
+_HOST_TYPES = (
+    "nspawn_tui.host.base",
+    "nspawn_tui.host.events",
+    "nspawn_tui.host.images",
+    "nspawn_tui.host.network",
+    "nspawn_tui.host.processes",
 )
 
 #: Each package's declared imports, transcribed from its ``__init__`` docstring
@@ -76,14 +89,27 @@ RULES: dict[str, Rule] = {
         )
     ),
     "nspawn_tui.cgroups": Rule(internal=("nspawn_tui.host.base",)),
+    "nspawn_tui.net": Rule(internal=(*_HOST_TYPES, "nspawn_tui.safe"), external=("pyroute2",)),
+    "nspawn_tui.procs": Rule(
+        internal=(*_HOST_TYPES, "nspawn_tui.cgroups", "nspawn_tui.safe"), external=("psutil",)
+    ),
+    "nspawn_tui.images": Rule(
+        internal=("nspawn_tui.host.images", "nspawn_tui.units", "nspawn_tui.safe")
+    ),
+    "nspawn_tui.commands": Rule(
+        internal=(*_HOST_TYPES, "nspawn_tui.images", "nspawn_tui.view", "nspawn_tui.units", "nspawn_tui.safe")
+    ),
     "nspawn_tui.host": Rule(
         internal=("nspawn_tui.journal", "nspawn_tui.safe"), external=("psutil",)
     ),
     "nspawn_tui.host.machined": Rule(
         internal=(
-            "nspawn_tui.host.base",
+            *_HOST_TYPES,
             "nspawn_tui.host.hoststats",
             "nspawn_tui.cgroups",
+            "nspawn_tui.net",
+            "nspawn_tui.procs",
+            "nspawn_tui.images",
             "nspawn_tui.journal",
             "nspawn_tui.nspawn",
             "nspawn_tui.units",
@@ -93,7 +119,8 @@ RULES: dict[str, Rule] = {
     ),
     "nspawn_tui.host.demo": Rule(
         internal=(
-            "nspawn_tui.host.base",
+            *_HOST_TYPES,
+            "nspawn_tui.images",
             "nspawn_tui.journal",
             "nspawn_tui.nspawn",
             "nspawn_tui.units",
@@ -109,7 +136,18 @@ RULES: dict[str, Rule] = {
 DECLARED_BY = {"nspawn_tui.widgets": "nspawn_tui.screens"}
 
 #: The packages that must never import Textual, a Host implementation or D-Bus.
-TEXTUAL_FREE = ("journal", "terminal", "nspawn", "units", "safe", "view")
+TEXTUAL_FREE = (
+    "journal",
+    "terminal",
+    "nspawn",
+    "units",
+    "safe",
+    "view",
+    "net",
+    "procs",
+    "images",
+    "commands",
+)
 
 
 # -- reading the tree ---------------------------------------------------------

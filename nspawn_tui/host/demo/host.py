@@ -28,6 +28,8 @@ from nspawn_tui.host.base import (
     Snapshot,
 )
 from nspawn_tui.host.demo.actions import DemoActions
+from nspawn_tui.host.demo.images import DemoImages
+from nspawn_tui.host.demo.processes import DemoProcesses
 from nspawn_tui.host.demo.sim import (
     EPOCH,
     FROZEN_MONOTONIC_BASE,
@@ -56,7 +58,7 @@ from nspawn_tui.units.names import unit_of
 __all__ = ["EPOCH", "DemoHost", "MachineSpec"]
 
 
-class DemoHost(DemoActions, Host):
+class DemoHost(DemoProcesses, DemoImages, DemoActions, Host):
     """A deterministic simulated host; see the module docstring."""
 
     description = "demo host (simulated)"

@@ -9,7 +9,10 @@ system bus or ``--bus`` today), :mod:`.metrics` (where figures come from:
 local cgroup files today), :mod:`.logs` (journal sources: every
 ``journalctl`` command line goes through a :class:`~.logs.CommandPrefix`,
 empty today) and :mod:`.attach` (shell and login: a PTY passed over D-Bus
-today).  It may import dbus-next, psutil, :mod:`nspawn_tui.cgroups`,
+today); the capabilities :mod:`.network` (netlink through
+:mod:`nspawn_tui.net`), :mod:`.processes` (through :mod:`nspawn_tui.procs`)
+and :mod:`.images` (machined's image calls, importd's transfers, checked
+with :mod:`nspawn_tui.images`).  It may import dbus-next, psutil, :mod:`nspawn_tui.cgroups`,
 :mod:`nspawn_tui.journal`, :mod:`nspawn_tui.nspawn`, :mod:`nspawn_tui.units`
 and :mod:`nspawn_tui.safe`; never Textual.  Only ``cli.py`` imports it.
 """

@@ -36,8 +36,11 @@ from nspawn_tui.host.hoststats import HostStatsReader
 from nspawn_tui.host.machined import bus as du
 from nspawn_tui.host.machined.actions import MachinedActions
 from nspawn_tui.host.machined.attach import MachinedShellAttach, ShellAttach
+from nspawn_tui.host.machined.images import MachinedImages
 from nspawn_tui.host.machined.logs import LOCAL, CommandPrefix, MachinedLogs
 from nspawn_tui.host.machined.metrics import CgroupMetrics, MetricsSource
+from nspawn_tui.host.machined.network import MachinedNetwork
+from nspawn_tui.host.machined.processes import MachinedProcesses
 from nspawn_tui.host.machined.transport import BusTransport, SystemBusTransport
 from nspawn_tui.safe import clean
 from nspawn_tui.units.names import unit_of
@@ -72,7 +75,9 @@ def _address_sort_key(address: str) -> tuple[int, str]:
     return (2 if address.startswith("fe80") else 1, address)
 
 
-class MachinedHost(MachinedActions, MachinedLogs, Host):
+class MachinedHost(
+    MachinedNetwork, MachinedProcesses, MachinedImages, MachinedActions, MachinedLogs, Host
+):
     """Host backed by org.freedesktop.machine1 on the system bus (or ``bus_address``).
 
     ``bus_address`` is also given to local ``journalctl -M`` (which asks

@@ -1,0 +1,8 @@
+"""A machine's processes: its cgroup tree (``cgroup.procs`` per sub-cgroup) and psutil.
+
+Owns reading the process tree of one container (host PID and NSpid, user,
+CPU %, RSS, state, start time, command line) and the CPU deltas between
+reads.  It may import psutil, :mod:`nspawn_tui.cgroups` (where a machine's
+cgroup is), :mod:`nspawn_tui.host.processes` and :mod:`nspawn_tui.host.base`
+(the types it fills) and :mod:`nspawn_tui.safe`; never Textual, never D-Bus.
+"""
