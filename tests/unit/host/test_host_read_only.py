@@ -31,6 +31,14 @@ EXPECTED_MUTATING = {
     "open_login",
     "set_limits",
     "write_settings",
+    "signal_process",
+    "clone_image",
+    "rename_image",
+    "remove_image",
+    "set_image_read_only",
+    "set_image_limit",
+    "import_image",
+    "export_image",
 }
 
 #: Plausible arguments of each mutating method (the demo host accepts all of
@@ -48,6 +56,14 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "open_login": {"name": "web"},
     "set_limits": {"name": "web", "values": {"MemoryMax": "300M"}, "runtime": True},
     "write_settings": {"name": "web", "text": "[Exec]\nBoot=yes\n"},
+    "signal_process": {"name": "web", "pid": 1, "signal": 15},
+    "clone_image": {"name": "debian-base", "new_name": "copy", "read_only": True},
+    "rename_image": {"name": "debian-base", "new_name": "renamed"},
+    "remove_image": {"name": "debian-base"},
+    "set_image_read_only": {"name": "debian-base", "read_only": True},
+    "set_image_limit": {"name": "debian-base", "limit": 2**30},
+    "import_image": {"path": "/tmp/rootfs.tar", "name": "new", "kind": "tar"},
+    "export_image": {"name": "debian-base", "path": "/tmp/out.tar", "kind": "tar"},
 }
 
 HOST_CLASSES = (DemoHost, MachinedHost)
