@@ -83,8 +83,12 @@ class DashboardScreen(ActionsMixin):
         Binding("d", "toggle_detail", "Detail", show=False, tooltip="show or hide the panel"),
         Binding("space", "select", "Select", show=False, tooltip="logs and actions apply to all"),
         Binding("l", "logs", "Logs", tooltip="journal of the machine(s), merged"),
-        Binding("P", "processes", "Processes", tooltip="the machine's processes, by cgroup"),
-        Binding("i", "images", "Images", tooltip="clone, rename, remove, import, export"),
+        Binding(
+            "P", "processes", "Processes", show=False, tooltip="the machine's processes, by cgroup"
+        ),
+        Binding(
+            "i", "images", "Images", show=False, tooltip="clone, rename, remove, import, export"
+        ),
         Binding("s", "shell", "Shell", tooltip="a root shell in the machine"),
         Binding("S", "shell_as", "Shell as", show=False, tooltip="a user and a command"),
         Binding("L", "login", "Login", show=False, tooltip="a login prompt of the machine"),

@@ -97,7 +97,13 @@ RULES: dict[str, Rule] = {
         internal=("nspawn_tui.host.images", "nspawn_tui.units", "nspawn_tui.safe")
     ),
     "nspawn_tui.commands": Rule(
-        internal=(*_HOST_TYPES, "nspawn_tui.images", "nspawn_tui.view", "nspawn_tui.units", "nspawn_tui.safe")
+        internal=(
+            *_HOST_TYPES,
+            "nspawn_tui.images",
+            "nspawn_tui.view",
+            "nspawn_tui.units",
+            "nspawn_tui.safe",
+        )
     ),
     "nspawn_tui.host": Rule(
         internal=("nspawn_tui.journal", "nspawn_tui.safe"), external=("psutil",)
