@@ -20,10 +20,11 @@ from typing import Any
 from nspawn_tui import __version__
 from nspawn_tui.commands import images as images_command
 from nspawn_tui.commands import ps as ps_command
+from nspawn_tui.commands.listing import machine_records, table
 from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
-from nspawn_tui.safe import cell_width, clean
+from nspawn_tui.host.network import NetworkInfo
+from nspawn_tui.safe import clean
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
-from nspawn_tui.view.formatting import format_bytes, format_duration, format_percent, is_unlimited
 
 EXIT_UNAVAILABLE = 2
 #: records ``logs`` prints by default when its output is not a terminal
@@ -193,73 +194,15 @@ def _fail(message: str) -> int:
     return EXIT_UNAVAILABLE
 
 
-def machine_records(snapshot: Snapshot, now: float) -> list[dict[str, Any]]:
-    """The ``list --json`` objects: null where a figure is unavailable.
-
-    Texts are the host's as they are (JSON escapes them, see :func:`_list`).
-    """
-    records = []
-    for machine in snapshot.machines:
-        sample = snapshot.samples.get(machine.name)
-        memory_max = sample.memory_max if sample else None
-        tasks_max = sample.tasks_max if sample else None
-        records.append(
-            {
-                "name": machine.name,
-                "class": machine.machine_class,
-                "state": machine.state,
-                "os": machine.os or None,
-                "addresses": list(machine.addresses),
-                "leader": machine.leader,
-                "unit": machine.unit or None,
-                "root_directory": machine.root_directory or None,
-                "started_at": machine.started_at,
-                "uptime_s": round(now - machine.started_at, 3)
-                if machine.running and machine.started_at
-                else None,
-                "cpu_percent": (
-                    round(sample.cpu_percent, 2)
-                    if sample and sample.cpu_percent is not None
-                    else None
-                ),
-                "memory_bytes": sample.memory_current if sample else None,
-                "memory_max_bytes": None if is_unlimited(memory_max) else memory_max,
-                "memory_unlimited": is_unlimited(memory_max),
-                "memory_peak_bytes": sample.memory_peak if sample else None,
-                "oom_kills": sample.oom_kills if sample else None,
-                "tasks": sample.tasks_current if sample else None,
-                "tasks_max": None if is_unlimited(tasks_max) else tasks_max,
-                "io_read_bytes": sample.io_read_bytes if sample else None,
-                "io_write_bytes": sample.io_write_bytes if sample else None,
-            }
-        )
-    return records
-
-
-def _table(records: list[dict[str, Any]]) -> str:
-    """The ``list`` table: every cell cleaned, columns aligned by terminal cells."""
-    header = ("NAME", "STATE", "OS", "ADDRESS", "CPU%", "MEMORY", "TASKS", "UPTIME")
-    rows = [header]
-    for r in records:
-        rows.append(
-            (
-                clean(r["name"]),
-                clean(r["state"]),
-                clean(r["os"]) or "—",
-                clean(r["addresses"][0]) if r["addresses"] else "",
-                format_percent(r["cpu_percent"]) if r["state"] != "stopped" else "",
-                format_bytes(r["memory_bytes"]) if r["state"] != "stopped" else "",
-                "n/a" if r["tasks"] is None and r["state"] != "stopped" else str(r["tasks"] or ""),
-                format_duration(r["uptime_s"]),
-            )
-        )
-    widths = [max(cell_width(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join(
-        "  ".join(
-            cell + " " * (widths[i] - cell_width(cell)) for i, cell in enumerate(row)
-        ).rstrip()
-        for row in rows
-    )
+async def _networks(host: Host, snapshot: Snapshot) -> dict[str, NetworkInfo]:
+    """The interfaces of every running machine; one that cannot be read is left out (null)."""
+    networks: dict[str, NetworkInfo] = {}
+    for name in snapshot.samples:
+        try:
+            networks[name] = await host.network(name)
+        except HostError:
+            continue  # its "interfaces" is null: unavailable, as the JSON says
+    return networks
 
 
 async def _list(args: argparse.Namespace) -> int:
@@ -269,18 +212,20 @@ async def _list(args: argparse.Namespace) -> int:
         first = await host.snapshot()
         if not first.connected:
             raise HostUnavailable(first.error or "host not reachable")
+        host.watch_network([m.name for m in first.machines if m.running])  # all are "shown"
         await asyncio.sleep(max(0.05, args.interval))
         snapshot = await host.snapshot()
         if not snapshot.connected:
             raise HostUnavailable(snapshot.error or "host not reachable")
-        records = machine_records(snapshot, host.now())
+        networks = await _networks(host, snapshot) if args.json else {}
+        records = machine_records(snapshot, host.now(), networks)
     finally:
         await host.close()
     if args.json:
         # ensure_ascii: every control, C1 and bidi character is a \u escape, never raw
         print(json.dumps(records, indent=2, ensure_ascii=True))
     else:
-        print(_table(records))
+        print(table(records))
     return 0
 
 

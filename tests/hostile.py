@@ -29,6 +29,7 @@ from typing import Final
 from nspawn_tui.host.base import HostError, Image, Machine, MachineDetails, SettingsText, Snapshot
 from nspawn_tui.host.demo.host import DemoHost, MachineSpec
 from nspawn_tui.host.demo.sim import SimMachine
+from nspawn_tui.host.network import NetworkInfo
 from nspawn_tui.journal.sources import (
     LogBatch,
     LogEvent,
@@ -309,6 +310,30 @@ class HostileHost(DemoHost):
     async def snapshot(self) -> Snapshot:
         snap = await super().snapshot()
         return replace(snap, stats=replace(snap.stats, hostname="host" + MIX))
+
+    async def network(self, name: str) -> NetworkInfo:
+        """Interface names, kinds, states, bridges, addresses, ports and reason: all hostile."""
+        info = await super().network(name)
+        if name == NAME_PLAIN:
+            return info
+        text = self.text
+        interfaces = tuple(
+            replace(
+                i,
+                name=text(name, i.name),
+                kind=text(name, "kind"),
+                state=text(name, "state"),
+                bridge=text(name, "bridge"),
+                addresses=(text(name, "10.0.0.9"),),
+            )
+            for i in info.interfaces
+        )
+        return replace(
+            info,
+            interfaces=interfaces,
+            port_forwards=(text(name, "tcp:80:80"),),
+            reason=text(name, "reason"),
+        )
 
     # -- journals -------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
-"""Subcommands for scripts (``ps``, ``images``, ``import``, ``export``): a Host in, text out.
+"""Subcommands for scripts (``list``, ``ps``, ``images``, ``import``, ``export``): a Host in, text out.
 
-Owns :mod:`.ps` (the processes of a machine) and :mod:`.images` (images,
-import and export).  Each gives ``add_parser(sub)`` and ``async run(host,
+Owns :mod:`.listing` (``list``: machines, metrics, network), :mod:`.ps`
+(the processes of a machine) and :mod:`.images` (images, import and
+export).  Each gives ``add_parser(sub)`` and ``async run(host,
 args) -> int``; ``cli.py`` chooses the Host and connects it.  Printed text
 is cleaned (:mod:`nspawn_tui.safe`) and JSON is ASCII with escapes.  It may
 import the Host and its types (:mod:`nspawn_tui.host.base`, :mod:`nspawn_tui.host.events`,

@@ -20,10 +20,11 @@ from nspawn_tui.host.base import (
     MachineDetails,
     Snapshot,
 )
+from nspawn_tui.host.network import UNAVAILABLE, NetworkInfo
 from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Attach, Pending
 from nspawn_tui.screens.logs import LogsScreen
-from nspawn_tui.view.history import completed_bins
+from nspawn_tui.view.history import series_bins
 from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
@@ -49,9 +50,10 @@ def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBA
     )
 
 
-#: one reading kept for the graphs: (timestamp, CPU %, memory bytes); a plain
-#: tuple, made for every machine every poll (a dataclass costs three times as much)
-_Point = tuple[float, float | None, int | None]
+#: one reading kept for the graphs: (timestamp, CPU %, memory bytes, network rx
+#: and tx bytes/s); a plain tuple, made for every machine every poll (a dataclass
+#: costs three times as much)
+_Point = tuple[float, float | None, int | None, float | None, float | None]
 
 
 class DashboardScreen(ActionsMixin):
@@ -127,8 +129,11 @@ class DashboardScreen(ActionsMixin):
         self._history: dict[str, deque[_Point]] = {}
         self._history_machines: tuple[Machine, ...] = ()
         self._bins_key: tuple[str | None, int, bool] | None = None
-        self._bins: tuple[list[float], list[float]] = ([], [])
+        self._bins: list[list[float]] = [[], [], [], []]
         self._details: MachineDetails | None = None
+        #: the network of the machine under the cursor, read after each poll
+        self._network: tuple[str, NetworkInfo] | None = None
+        self._watched: tuple[str, ...] | None = None
         self._pending: dict[str, Pending] = {}
         self._status_text = ""
         self._row_cache = RowCache()
@@ -159,8 +164,10 @@ class DashboardScreen(ActionsMixin):
         """One poll at a time, re-armed after it completes (never overlapping)."""
         loop = asyncio.get_running_loop()
         while True:
+            self._watch_network()
             snapshot = await self.host.snapshot()
             self._apply(snapshot)
+            await self._read_network()
             self._wake.clear()
             # Until the interval elapses or an event wakes us: a timer that sets
             # the event costs less than wait_for's task and timeout every second.
@@ -211,7 +218,15 @@ class DashboardScreen(ActionsMixin):
             if points is None:
                 points = history[name] = deque()
             timestamp = sample.timestamp
-            points.append((timestamp, sample.cpu_percent, sample.memory_current))
+            points.append(
+                (
+                    timestamp,
+                    sample.cpu_percent,
+                    sample.memory_current,
+                    sample.net_rx_bps,
+                    sample.net_tx_bps,
+                )
+            )
             while points and timestamp - points[0][0] > HISTORY_SECONDS:
                 points.popleft()
         if snapshot.machines is not self._history_machines:  # the same tuple: none gone
@@ -257,29 +272,48 @@ class DashboardScreen(ActionsMixin):
         key = (name, math.floor(now / BIN_SECONDS), bool(points))
         if self._bins_key != key:
             self._bins_key = key
-            self._bins = (
-                completed_bins(
-                    ((t, cpu) for t, cpu, _ in points),
-                    now,
-                    bin_seconds=BIN_SECONDS,
-                    count=HISTORY_BINS,
-                ),
-                completed_bins(
-                    ((t, None if mem is None else float(mem)) for t, _, mem in points),
-                    now,
-                    bin_seconds=BIN_SECONDS,
-                    count=HISTORY_BINS,
-                ),
-            )
+            self._bins = series_bins(points, now, 4, bin_seconds=BIN_SECONDS, count=HISTORY_BINS)
+        network = self._network[1] if self._network and self._network[0] == name else None
         panel.show(
             machine,
             sample,
             details,
-            *self._bins,
+            self._bins[0],
+            self._bins[1],
             self.host.now(),
             HISTORY_SECONDS,
             oom_new=self._row_cache.oom_since_start(name) if name else None,
+            network=network,
+            net_histories=(self._bins[2], self._bins[3]),
         )
+
+    def _watch_network(self) -> None:
+        """Tell the host whose network figures are on screen (it reads namespaces for those)."""
+        table = self._table
+        names = table.on_screen_names
+        cursor = table.cursor_name
+        if cursor is not None and cursor not in names:
+            names += (cursor,)
+        if names != self._watched:
+            self._watched = names
+            self.host.watch_network(names)
+
+    async def _read_network(self) -> None:
+        """The network of the machine in the detail panel (after the poll: never overlapping)."""
+        name = self._table.cursor_name
+        snapshot = self.snapshot
+        if not self._panel.display or name is None or snapshot is None:
+            return
+        if name not in snapshot.samples:  # not running
+            self._network = None
+            return
+        try:
+            info = await self.host.network(name)
+        except HostError as exc:
+            info = NetworkInfo(UNAVAILABLE, reason=str(exc))
+        if self._table.cursor_name == name:
+            self._network = (name, info)
+            self._update_detail()
 
     @on(MachineTable.Highlighted)
     def _highlighted(self, event: MachineTable.Highlighted) -> None:

@@ -5,7 +5,8 @@ row cache), :mod:`.formatting` (figures as text: bytes, percentages,
 durations), :mod:`.history` (5-second bins of a figure for the graphs),
 :mod:`.actions` (what each lifecycle action is: its key, whether it asks,
 the state that ends its wait) and :mod:`.log_printer` (``nspawn-tui logs``
-into a pipe).  It may import :mod:`nspawn_tui.host.base` (the data types),
+into a pipe).  It may import :mod:`nspawn_tui.host.base` and
+:mod:`nspawn_tui.host.network` (the data types),
 :mod:`nspawn_tui.journal`, :mod:`nspawn_tui.units` and
 :mod:`nspawn_tui.safe`; never Textual, never a concrete host.
 """

@@ -76,3 +76,27 @@ def graph_rows(values: Sequence[float], width: int, height: int) -> list[str]:
         floor = (height - 1 - line) * 8  # eighths below this line
         rows.append(pad + "".join(BARS[min(8, max(0, level - floor))] for level in levels))
     return rows
+
+
+def series_bins(
+    points: Iterable[tuple[float, *tuple[float | None, ...]]],
+    now: float,
+    columns: int,
+    *,
+    bin_seconds: float = 5.0,
+    count: int = 60,
+) -> list[list[float]]:
+    """:func:`completed_bins` of each of ``columns`` figures of ``points`` (``(time, a, b, ...)``).
+
+    Values may be None (unavailable); they are skipped.
+    """
+    kept = list(points)
+    return [
+        completed_bins(
+            ((p[0], None if (v := p[i]) is None else float(v)) for p in kept),
+            now,
+            bin_seconds=bin_seconds,
+            count=count,
+        )
+        for i in range(1, columns + 1)
+    ]

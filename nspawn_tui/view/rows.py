@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from nspawn_tui.host.base import Machine, Sample
+from nspawn_tui.host.network import HOST_NETWORK
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import (
     UNAVAILABLE,
@@ -31,16 +32,20 @@ class Column:
     right: bool = False  # right-aligned
     flex: int = 0  # share of spare width
     optional: bool = False  # dropped first on narrow terminals
+    drop: int = 0  # optional columns with the highest value go first, together
 
 
 COLUMNS: Final = (
     Column("name", "NAME", 14, flex=2),
     Column("state", "STATE", 9),
     Column("os", "OS", 12, flex=3),
-    Column("address", "ADDRESS", 15, optional=True, flex=2),
+    Column("address", "ADDRESS", 15, optional=True, flex=2, drop=1),
     Column("cpu", "CPU%", 6, right=True),
     Column("memory", "MEMORY", 11, right=True),
     Column("tasks", "TASKS", 6, right=True),
+    # Network bytes/s received and sent by the container ("host": its traffic is the host's)
+    Column("rx", "RX/s", 6, right=True, optional=True, drop=2),
+    Column("tx", "TX/s", 6, right=True, optional=True, drop=2),
     Column("uptime", "UPTIME", 8, right=True),
 )
 COLUMN_KEYS: Final = tuple(column.key for column in COLUMNS)
@@ -76,9 +81,12 @@ class Row:
 #: the sort key of a missing value (sorted last in either direction)
 _MISSING: Final[tuple[int, float | str]] = (1, 0.0)
 _DIM_STYLES: Final = (STYLE_DIM,) * len(COLUMNS)
-_STOPPED_METRICS: Final = ("", "", "", "")
-_WAITING_CELLS: Final = ("…", "…", "…")  # running, first sample not read yet
-_WAITING_STYLES: Final = (STYLE_NA, STYLE_NA, STYLE_NA, STYLE_NONE)
+_STOPPED_METRICS: Final = ("", "", "", "", "", "")
+_WAITING_CELLS: Final = ("…", "…", "…", "…", "…")  # running, first sample not read yet
+_WAITING_STYLES: Final = (STYLE_NA,) * 5 + (STYLE_NONE,)
+#: The RX/s and TX/s cells of a machine on the host's network (its traffic is the host's).
+HOST_NET_TEXT: Final = "host"
+_HOST_NET: Final = ((HOST_NET_TEXT, HOST_NET_TEXT), (STYLE_DIM, STYLE_DIM))
 
 Identity = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, float | str], ...]]
 
@@ -154,13 +162,14 @@ def _row(
     # are inlined where that saves a call (the same results).
     cells, styles, keys = identity
     running = machine.running
-    cpu = mem = tasks = None
+    cpu = mem = tasks = rx = tx = None
     if sample is not None:
         cpu = sample.cpu_percent
         if cpu is not None:
             cpu /= cpu_scale
         mem = sample.memory_current
         tasks = sample.tasks_current
+        rx, tx = sample.net_rx_bps, sample.net_tx_bps
     if running:
         if sample is not None:
             mem_text = (UNAVAILABLE if mem is None else format_bytes(mem)) + limit_suffix
@@ -172,16 +181,26 @@ def _row(
             else:
                 fraction = memory_fraction(mem, sample.memory_max)
                 mem_style = STYLE_WARN if fraction is not None and fraction >= 0.9 else STYLE_NONE
+            if sample.net_mode == HOST_NETWORK:
+                net_cells, net_styles = _HOST_NET
+            else:
+                net_cells = (format_bytes(rx), format_bytes(tx))
+                net_styles = (
+                    STYLE_NA if rx is None else STYLE_NONE,
+                    STYLE_NA if tx is None else STYLE_NONE,
+                )
             metrics: tuple[str, ...] = (
                 format_percent(cpu),
                 mem_text,
                 format_count(tasks),
+                *net_cells,
                 uptime_text,
             )
             metric_styles: tuple[str, ...] = (
                 STYLE_NA if cpu is None else (STYLE_HOT if cpu >= 80 else STYLE_NONE),
                 mem_style,
                 _tasks_style(sample),
+                *net_styles,
                 STYLE_NONE,
             )
         else:
@@ -193,6 +212,8 @@ def _row(
         _MISSING if cpu is None else (0, cpu),
         _MISSING if mem is None else (0, mem),
         _MISSING if tasks is None else (0, tasks),
+        _MISSING if rx is None else (0, rx),
+        _MISSING if tx is None else (0, tx),
         _MISSING if uptime is None else (0, uptime),
     )
     return Row(machine.name, cells + metrics, styles + metric_styles, sort_keys, running)
@@ -377,7 +398,8 @@ def layout_columns(width: int) -> list[tuple[Column, int]]:
         return sum(c.width for c in cols) + len(cols) - 1
 
     while needed(columns) > width and any(c.optional for c in columns):
-        columns.remove(next(c for c in columns if c.optional))
+        drop = max(c.drop for c in columns if c.optional)
+        columns = [c for c in columns if not (c.optional and c.drop == drop)]
     spare = max(0, width - needed(columns))
     flex_total = sum(c.flex for c in columns) or 1
     widths = [c.width + spare * c.flex // flex_total for c in columns]

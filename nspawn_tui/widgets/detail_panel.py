@@ -14,6 +14,7 @@ from textual.geometry import Region, Size
 from textual.widget import Widget
 
 from nspawn_tui.host.base import Machine, MachineDetails, Sample
+from nspawn_tui.host.network import HOST_NETWORK, Interface, NetworkInfo
 from nspawn_tui.safe import cell_width, clean, clean_lines
 from nspawn_tui.view.formatting import (
     format_bytes,
@@ -76,7 +77,10 @@ def wrap_line(line: str, width: int) -> list[str]:
     if width <= 0 or cell_width(line) <= width:
         return [line]
     label = _LABEL.match(line)
-    indent = label.end() if label is not None and label.end() <= width // 2 else 0
+    if label is not None and label.end() <= width // 2:
+        indent = label.end()
+    else:  # a continuation line ("           host0 up ..."): under its own start
+        indent = min(len(line) - len(line.lstrip(" ")), width // 2)
     body = line.lstrip(" ")
     lines: list[str] = []
     current = line[: len(line) - len(body)]
@@ -185,6 +189,56 @@ class _Text(Widget):
         return Content("\n".join(self.lines()))
 
 
+def _net_title(sample: Sample | None, span: str) -> str:
+    if sample is None:
+        return f"Network rx/tx, last {span}: n/a"
+    if sample.net_mode == HOST_NETWORK:
+        return "Network: the host's (not the container's own)"
+    rx, tx = format_rate(sample.net_rx_bps), format_rate(sample.net_tx_bps)
+    return f"Network, last {span}: rx {rx} (upper), tx {tx}"
+
+
+def _interface_line(interface: Interface) -> str:
+    """``ve-web (host end) up  bridge vz-apps  10.0.0.2  rx 1.2K/s  tx 300B/s``."""
+    parts = [interface.name + (" (host end)" if interface.side == "host" else "")]
+    if interface.state:
+        parts[0] += f" {interface.state}"
+    if interface.bridge:
+        parts.append(f"bridge {interface.bridge}")
+    if interface.addresses:
+        parts.append(", ".join(interface.addresses))
+    parts.append(f"rx {format_rate(interface.rx_bps)}  tx {format_rate(interface.tx_bps)}")
+    counters = interface.counters
+    if counters is not None and (
+        counters.rx_errors or counters.tx_errors or counters.rx_dropped or counters.tx_dropped
+    ):
+        parts.append(
+            f"errors {counters.rx_errors}/{counters.tx_errors}"
+            f"  dropped {counters.rx_dropped}/{counters.tx_dropped}"
+        )
+    return "  ".join(parts)
+
+
+def network_lines(network: NetworkInfo | None) -> list[str]:
+    """The network section of a running machine (uncleaned: the caller cleans each line)."""
+    if network is None:
+        return ["Network:   …"]
+    if network.mode == HOST_NETWORK:
+        lines = ["Network:   the host's (no namespace of its own: its traffic is the host's)"]
+    else:
+        head = f"Network:   {network.mode}"
+        if network.rx_bps is not None or network.tx_bps is not None:
+            head += f"  rx {format_rate(network.rx_bps)}  tx {format_rate(network.tx_bps)}"
+        if network.reason:
+            head += f"  ({network.reason})"
+        lines = [head]
+        for index, interface in enumerate(network.interfaces):
+            lines.append(("Links:     " if index == 0 else " " * 11) + _interface_line(interface))
+    if network.port_forwards:
+        lines.append(f"Ports:     {', '.join(network.port_forwards)}")
+    return lines
+
+
 class DetailPanel(Widget):
     """Shows one machine; ``show`` is cheap to call every poll (unchanged text is skipped)."""
 
@@ -193,14 +247,16 @@ class DetailPanel(Widget):
     DetailPanel #detail-props { width: 1fr; height: auto; }
     DetailPanel #detail-graphs { width: 1fr; height: auto; }
     DetailPanel .graph-title { color: $text-muted; }
+    DetailPanel .net-graph { height: 2; }
+    DetailPanel #tx-graph { color: $secondary; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._last_text: str = ""
-        self._last_titles: tuple[str, str] = ("", "")
+        self._last_titles: tuple[str, str, str] = ("", "", "")
         #: the histories last given: the dashboard passes the same lists until its bins move
-        self._last_histories: tuple[Sequence[float], Sequence[float]] | None = None
+        self._last_histories: tuple[Sequence[float], ...] | None = None
 
     def compose(self) -> ComposeResult:
         with Horizontal():
@@ -210,6 +266,9 @@ class DetailPanel(Widget):
                 yield HistoryGraph(id="cpu-graph")
                 yield _Text(id="mem-title", classes="graph-title")
                 yield HistoryGraph(id="mem-graph")
+                yield _Text(id="net-title", classes="graph-title")
+                yield HistoryGraph(id="rx-graph", classes="net-graph")
+                yield HistoryGraph(id="tx-graph", classes="net-graph")
 
     def on_mount(self) -> None:
         # Looked up once: show() runs every second.
@@ -218,6 +277,9 @@ class DetailPanel(Widget):
         self._mem_title = self.query_one("#mem-title", _Text)
         self._cpu_graph = self.query_one("#cpu-graph", HistoryGraph)
         self._mem_graph = self.query_one("#mem-graph", HistoryGraph)
+        self._net_title = self.query_one("#net-title", _Text)
+        self._rx_graph = self.query_one("#rx-graph", HistoryGraph)
+        self._tx_graph = self.query_one("#tx-graph", HistoryGraph)
 
     def show(
         self,
@@ -229,25 +291,44 @@ class DetailPanel(Widget):
         now: float,
         history_seconds: float,
         oom_new: int | None = None,
+        *,
+        network: NetworkInfo | None = None,
+        net_histories: tuple[Sequence[float], Sequence[float]] = ((), ()),
     ) -> None:
-        """``oom_new``: OOM kills since nspawn-tui started (or the machine appeared)."""
+        """``oom_new``: OOM kills since nspawn-tui started (or the machine appeared).
+
+        ``network``: the machine's interfaces (None: not read yet); ``net_histories``:
+        bins of its rx and tx bytes/s.
+        """
         text = self._props_text(machine, sample, details, now, oom_new)
+        if machine is not None and machine.running:
+            text += "\n" + "\n".join(clean(line) for line in network_lines(network))
         if text != self._last_text:
             self._last_text = text
             self._props.set_text(text)
         span = format_duration(history_seconds)
         cpu_now = format_percent(sample.cpu_percent) if sample else "n/a"
         mem_now = format_bytes(sample.memory_current) if sample else "n/a"
-        titles = (f"CPU % of one core, last {span}: {cpu_now}", f"Memory, last {span}: {mem_now}")
+        titles = (
+            f"CPU % of one core, last {span}: {cpu_now}",
+            f"Memory, last {span}: {mem_now}",
+            _net_title(sample, span),
+        )
         if titles != self._last_titles:
             self._last_titles = titles
             self._cpu_title.set_text(titles[0])
             self._mem_title.set_text(titles[1])
+            self._net_title.set_text(titles[2])
+        histories = (cpu_history, mem_history, *net_histories)
         last = self._last_histories
-        if last is None or last[0] is not cpu_history or last[1] is not mem_history:
-            self._last_histories = (cpu_history, mem_history)
-            self._cpu_graph.set_values(cpu_history)
-            self._mem_graph.set_values(mem_history)
+        if last is None or any(a is not b for a, b in zip(last, histories, strict=True)):
+            self._last_histories = histories
+            for graph, values in zip(
+                (self._cpu_graph, self._mem_graph, self._rx_graph, self._tx_graph),
+                histories,
+                strict=True,
+            ):
+                graph.set_values(values)
 
     @staticmethod
     def _props_text(

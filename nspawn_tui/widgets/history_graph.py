@@ -24,8 +24,8 @@ class HistoryGraph(Widget):
 
     DEFAULT_CSS = "HistoryGraph { height: 3; color: $primary; }"
 
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
         self.values: tuple[float, ...] = ()
         self._rows: list[str] = []
 

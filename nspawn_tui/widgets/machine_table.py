@@ -153,6 +153,12 @@ class MachineTable(Widget, can_focus=True):
     def visible_names(self) -> list[str]:
         return [row.name for row in self._visible]
 
+    @property
+    def on_screen_names(self) -> tuple[str, ...]:
+        """The machines whose rows are in the viewport now."""
+        top = self._top
+        return tuple(row.name for row in self._visible[top : top + self._body_height()])
+
     def row(self, name: str) -> Row | None:
         return self._rows.get(name)
 

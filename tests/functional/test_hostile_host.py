@@ -173,6 +173,12 @@ async def test_dashboard_keys_and_detail_panel(size: tuple[int, int]) -> None:
             await walk.until(
                 "details", lambda n=name, s=screen: s._details and s._details.machine.name == n
             )
+            if screen.snapshot is not None and name in screen.snapshot.samples:  # running
+                await walk.until(
+                    "network", lambda n=name, s=screen: s._network and s._network[0] == n
+                )
+                mode = screen._network[1].mode  # type: ignore[index]
+                assert mode == "host" or "Links:" in screen._panel._last_text, mode
             await walk.check(f"details of {name[:12]!r}")
         await walk.press("home", "down", "down", "pagedown", "pageup", "end", "up", "home")
         await walk.press(*["o"] * 9, "O", "O")

@@ -83,6 +83,7 @@ RULES: dict[str, Rule] = {
     "nspawn_tui.view": Rule(
         internal=(
             "nspawn_tui.host.base",
+            "nspawn_tui.host.network",
             "nspawn_tui.journal",
             "nspawn_tui.units",
             "nspawn_tui.safe",

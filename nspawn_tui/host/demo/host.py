@@ -29,6 +29,7 @@ from nspawn_tui.host.base import (
 )
 from nspawn_tui.host.demo.actions import DemoActions
 from nspawn_tui.host.demo.images import DemoImages
+from nspawn_tui.host.demo.network import DemoNetwork
 from nspawn_tui.host.demo.processes import DemoProcesses
 from nspawn_tui.host.demo.sim import (
     EPOCH,
@@ -58,7 +59,7 @@ from nspawn_tui.units.names import unit_of
 __all__ = ["EPOCH", "DemoHost", "MachineSpec"]
 
 
-class DemoHost(DemoProcesses, DemoImages, DemoActions, Host):
+class DemoHost(DemoNetwork, DemoProcesses, DemoImages, DemoActions, Host):
     """A deterministic simulated host; see the module docstring."""
 
     description = "demo host (simulated)"
@@ -140,10 +141,11 @@ class DemoHost(DemoProcesses, DemoImages, DemoActions, Host):
                 continue
             cpu_total += m.cpu_percent
             memory_used += m.memory_current
+            net_mode, rx, tx = self._net_update(m, self._simulated_to)
             samples[name] = Sample(
                 timestamp, m.cpu_usage_usec, m.cpu_percent, m.memory_current, m.memory_max,
                 m.memory_high, m.memory_peak, m.oom_kills, round(m.tasks), m.tasks_max,
-                m.io_read_bytes, m.io_write_bytes, m.io_read_bps, m.io_write_bps,
+                m.io_read_bytes, m.io_write_bytes, m.io_read_bps, m.io_write_bps, net_mode, rx, tx,
             )  # fmt: skip
         stats = HostStats(
             hostname=HOSTNAME,
@@ -270,6 +272,7 @@ class DemoHost(DemoProcesses, DemoImages, DemoActions, Host):
         uptime = max(0.0, self._sim_now() - started_at)
         m.state = "running"
         m.started_at = started_at
+        self._net_booted(m, uptime)  # a new network namespace: counters from its boot
         m.leader = rng.randint(1200, 390000)
         m.cpu_phase = rng.uniform(0.0, TWO_PI)
         m.cpu_noise = 0.0

@@ -30,8 +30,28 @@ def test_running_row_cells() -> None:
         "12.3",
         "300M/1.0G",
         "12",
+        "n/a",
+        "n/a",
         "1h 01m",
     )
+
+
+def test_network_cells_are_rates_host_or_unavailable() -> None:
+    machine = Machine("web", started_at=NOW - 10)
+    veth = build_row(machine, Sample(1.0, net_mode="veth", net_rx_bps=2048.0, net_tx_bps=0.0), NOW)
+    assert veth.cells[7:9] == ("2.0K", "0B") and veth.styles[7:9] == ("", "")
+    assert veth.sort_keys[7:9] == ((0, 2048.0), (0, 0.0))
+    host = build_row(machine, Sample(1.0, net_mode="host"), NOW)
+    assert host.cells[7:9] == ("host", "host") and host.styles[7] == "dim"
+    unknown = build_row(machine, Sample(1.0, net_mode="private"), NOW)
+    assert unknown.cells[7:9] == ("n/a", "n/a") and unknown.styles[7] == STYLE_NA
+
+
+def test_narrow_terminals_drop_the_network_columns_before_the_address() -> None:
+    keys = {width: [c.key for c, _ in layout_columns(width)] for width in (80, 100, 120)}
+    assert "rx" in keys[120] and "tx" in keys[120] and "address" in keys[120]
+    assert "rx" not in keys[100] and "tx" not in keys[100] and "address" in keys[100]
+    assert "address" not in keys[80]
 
 
 def test_unavailable_memory_is_marked_not_zero() -> None:
