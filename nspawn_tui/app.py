@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from nspawn_tui.host.base import Host
 from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
@@ -64,7 +66,8 @@ class NspawnApp(App[None]):
         Binding("q", "quit", "Quit"),
         Binding("question_mark", "help", "Help", key_display="?"),
     ]
-    ENABLE_COMMAND_PALETTE = False
+    #: ctrl+p: every key of the screen as a command, by name (see get_system_commands)
+    COMMAND_PALETTE_BINDING = "ctrl+p"
 
     def __init__(
         self,
@@ -110,6 +113,18 @@ class NspawnApp(App[None]):
     def attach_pty(self, fd: int, login: bool) -> RelayResult:
         """The dashboard's shell and login: :attr:`attach_runner` with this app."""
         return self.attach_runner(self, fd, login)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """The palette: the keys of ``screen`` (as its help lists them), then help and quit."""
+        for binding in Binding.make_bindings(screen.BINDINGS):
+            if binding.description:
+                key = binding.key_display or self.get_key_display(binding)
+                help_text = f"{binding.tooltip} (key {key})" if binding.tooltip else f"key {key}"
+                yield SystemCommand(
+                    binding.description, help_text, partial(screen.run_action, binding.action)
+                )
+        yield SystemCommand("Help", "every key of this screen (key ?)", self.action_help)
+        yield SystemCommand("Quit", "leave nspawn-tui (key q)", self.action_quit)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

@@ -144,7 +144,7 @@ class DashboardScreen(ActionsMixin):
         yield Static("", id="status-line")
         yield DetailPanel(id="detail")
         yield SafeInput(placeholder="filter by name (Enter keeps, Escape clears)", id="filter")
-        yield Footer()
+        yield Footer(show_command_palette=False)  # ctrl+p is in the help (?)
 
     def on_mount(self) -> None:
         # Looked up once: the poll uses them every second.

@@ -189,6 +189,10 @@ class _Text(Widget):
         return Content("\n".join(self.lines()))
 
 
+#: Terminals shorter than this show no network graphs (the panel would crowd the table).
+NET_GRAPHS_MIN_HEIGHT: Final = 34
+
+
 def _net_title(sample: Sample | None, span: str) -> str:
     if sample is None:
         return f"Network rx/tx, last {span}: n/a"
@@ -280,6 +284,7 @@ class DetailPanel(Widget):
         self._net_title = self.query_one("#net-title", _Text)
         self._rx_graph = self.query_one("#rx-graph", HistoryGraph)
         self._tx_graph = self.query_one("#tx-graph", HistoryGraph)
+        self._net_graphs_shown = True
 
     def show(
         self,
@@ -300,6 +305,12 @@ class DetailPanel(Widget):
         ``network``: the machine's interfaces (None: not read yet); ``net_histories``:
         bins of its rx and tx bytes/s.
         """
+        # the network graphs only where the table keeps room for its rows
+        tall = self.screen.size.height >= NET_GRAPHS_MIN_HEIGHT
+        if tall != self._net_graphs_shown:
+            self._net_graphs_shown = tall
+            for widget in (self._net_title, self._rx_graph, self._tx_graph):
+                widget.display = tall
         text = self._props_text(machine, sample, details, now, oom_new)
         if machine is not None and machine.running:
             text += "\n" + "\n".join(clean(line) for line in network_lines(network))
