@@ -5,6 +5,7 @@ Benchmarks (each module has ``run() -> dict[str, float]`` and prints its own tab
 - bench_journal (journal view) and bench_relay (shell relay): run first, in this
   fresh process, because the journal one reports this process's RSS;
 - bench_sweep: metrics sweep vs the open/read/close floor;
+- bench_net_sweep: network sweep on real veth links vs ``ip -s -j link`` (root);
 - bench_dashboard: the installed app in tmux, htop in the same run;
 - bench_startup: first paint with 100 machines;
 - bench_memory: RSS with 1,000 machines and 100k log lines (own process).
@@ -27,13 +28,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
-ORDER = ("journal", "relay", "sweep", "dashboard", "startup", "memory")
+ORDER = ("journal", "relay", "sweep", "net_sweep", "dashboard", "startup", "memory")
 
 #: figure -> (target, "max" when lower is better / "min" when higher is better)
 TARGETS: dict[str, tuple[float, str]] = {
     "dashboard_cpu_percent": (0.5, "max"),
     "bytes_per_changed_value": (40.0, "max"),
     "sweep_ms_1000": (10.0, "max"),
+    "net_sweep_ip_ratio_1000": (1.0, "max"),  # the network sweep vs `ip -s -j link`
     "first_paint_s": (0.5, "max"),
     "rss_mb_1000": (120.0, "max"),
     "journal_lines_per_s": (50_000, "min"),

@@ -30,6 +30,7 @@ from nspawn_tui.cgroups.layout import (
     detect_layout,
     paths_for,
     paths_from_proc,
+    relative_path,
     trim_to_unit,
 )
 from nspawn_tui.cgroups.parsers import (
@@ -58,6 +59,7 @@ __all__ = [
     "host_cpu_percent",
     "paths_for",
     "paths_from_proc",
+    "relative_path",
     "parse_blkio_service_bytes",
     "parse_counter",
     "parse_flat_keyed",

@@ -108,6 +108,20 @@ def trim_to_unit(path: str, unit: str) -> str:
     return path
 
 
+def relative_path(layout: CgroupLayout, cgroup: str) -> str:
+    """``cgroup`` relative to the cgroup root, also when given as a mounted directory.
+
+    ``/sys/fs/cgroup/unified/machine.slice/x`` -> ``/machine.slice/x``, as
+    systemd's ``ControlGroup`` says it; a relative path is returned as is.
+    """
+    mounts = [m for m in (layout.unified, *layout.v1.values()) if m]
+    for mount in sorted(mounts, key=len, reverse=True):
+        prefix = mount.rstrip("/") + "/"
+        if cgroup.startswith(prefix):
+            return "/" + cgroup[len(prefix) :].strip("/")
+    return "/" + cgroup.strip("/")
+
+
 def paths_from_proc(layout: CgroupLayout, pid: int, unit: str | None = None) -> CgroupPaths:
     """The cgroup of process *pid*, cut after the component *unit* when given.
 

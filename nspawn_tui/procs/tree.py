@@ -45,21 +45,6 @@ def machine_directory(paths: cgroups.CgroupPaths) -> str | None:
     return None
 
 
-def relative_cgroup(layout: cgroups.CgroupLayout, cgroup: str) -> str:
-    """``cgroup`` relative to the cgroup root, also when given as a mounted directory.
-
-    A host that found the cgroup from ``/proc/PID/cgroup`` knows it as a
-    directory (``/sys/fs/cgroup/unified/machine.slice/...``); systemd's
-    ``ControlGroup`` is already relative (``/machine.slice/...``).
-    """
-    mounts = [m for m in (layout.unified, *layout.v1.values()) if m]
-    for mount in sorted(mounts, key=len, reverse=True):
-        prefix = mount.rstrip("/") + "/"
-        if cgroup.startswith(prefix):
-            return "/" + cgroup[len(prefix) :].strip("/")
-    return "/" + cgroup.strip("/")
-
-
 def read_pids(directory: str) -> tuple[int, ...]:
     """The processes directly in one cgroup, sorted, without duplicates (v1 may repeat).
 

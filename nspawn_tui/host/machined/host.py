@@ -151,6 +151,7 @@ class MachinedHost(
             self._bus.disconnect()
             self._bus = None
         self._metrics.close()
+        self._close_network()
 
     async def _watch_disconnect(self, bus: MessageBus) -> None:
         await bus.wait_for_disconnect()
@@ -359,7 +360,11 @@ class MachinedHost(
     async def snapshot(self) -> Snapshot:
         try:
             machines = await self.list_machines()
-            samples = await self._metrics.sample(machines, await self._systemd_if_any())
+            samples, network = await asyncio.gather(
+                self._metrics.sample(machines, await self._systemd_if_any()),
+                self._network_sweep(machines),
+            )
+            self._apply_network(samples, network)
         except HostUnavailable as exc:
             if self._bus is not None and self._bus.connected:
                 self._bus.disconnect()

@@ -156,7 +156,9 @@ class CgroupMetrics:
                 watched.paths = cgroups.paths_from_proc(self._layout, machine.leader, machine.unit)
             except (FileNotFoundError, ProcessLookupError, PermissionError, ValueError):
                 return None
-            watched.cgroup = watched.paths.unified or next(iter(watched.paths.v1.values()), None)
+            found = watched.paths.unified or next(iter(watched.paths.v1.values()), None)
+            # relative to the cgroup root, as systemd's ControlGroup says it
+            watched.cgroup = None if found is None else cgroups.relative_path(self._layout, found)
         return watched.paths
 
     def _sweep(self, targets: list[tuple[str, cgroups.CgroupPaths]]) -> dict[str, Sample]:
@@ -205,3 +207,4 @@ class CgroupMetrics:
         memory_max = await du.get_property(systemd, du.SYSTEMD1, path, iface, "MemoryMax")
         tasks_max = await du.get_property(systemd, du.SYSTEMD1, path, iface, "TasksMax")
         return int(memory_max), int(tasks_max)
+

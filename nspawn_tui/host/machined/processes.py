@@ -17,7 +17,7 @@ from nspawn_tui.host.base import HostError, Machine, NoSuchMachine
 from nspawn_tui.host.processes import ProcessTable
 from nspawn_tui.procs.kill import NotInCgroup, send_signal
 from nspawn_tui.procs.reader import ProcessReader
-from nspawn_tui.procs.tree import machine_directory, relative_cgroup
+from nspawn_tui.procs.tree import machine_directory
 from nspawn_tui.safe import clean
 from nspawn_tui.units.names import signal_name
 
@@ -111,6 +111,6 @@ class MachinedProcesses:
         if self._procs_layout is None:
             self._procs_layout = await asyncio.to_thread(cgroups.detect_layout)
         layout = self._procs_layout
-        relative = relative_cgroup(layout, found)
+        relative = cgroups.relative_path(layout, found)
         directory = await asyncio.to_thread(machine_directory, cgroups.paths_for(layout, relative))
         return relative, directory

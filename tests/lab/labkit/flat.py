@@ -259,9 +259,16 @@ class FlatLab:
         return root
 
     def boot(
-        self, name: str, *, extra_args: Sequence[str] = (), tarball: Path | None = None
+        self,
+        name: str,
+        *,
+        extra_args: Sequence[str] = (),
+        tarball: Path | None = None,
+        veth: bool = True,
     ) -> LabContainer:
-        """Boot NAME (creating its image if needed) and wait until it is up."""
+        """Boot NAME (creating its image if needed) and wait until it is up.
+
+        ``veth=False`` leaves out ``--network-veth`` (e.g. for ``--private-network``)."""
         self._check_name(name)
         if name in self._nspawn:
             raise LabError(f"{name} is already booted")
@@ -270,19 +277,22 @@ class FlatLab:
             self.add_image(name, tarball)
         started = time.monotonic()
         try:
-            container = self._boot_once(name, root, extra_args)
+            container = self._boot_once(name, root, extra_args, veth)
         except LabError:
             log = tail(self.state_dir / f"nspawn-{name}.log")
-            if not (self.veth and "veth" in log.lower() and name not in self._nspawn):
+            if not (veth and self.veth and "veth" in log.lower() and name not in self._nspawn):
                 raise
             self.veth = False  # e.g. no CAP_NET_ADMIN: boot without a veth link
             container = self._boot_once(name, root, extra_args)
         self.boot_times[name] = time.monotonic() - started
         return container
 
-    def _boot_once(self, name: str, root: Path, extra_args: Sequence[str]) -> LabContainer:
+    def _boot_once(
+        self, name: str, root: Path, extra_args: Sequence[str], veth: bool = True
+    ) -> LabContainer:
         argv = ["systemd-nspawn", "--keep-unit", f"--machine={name}", "-D", str(root)]
-        argv += ["--boot", "--console=read-only", *(["--network-veth"] if self.veth else [])]
+        network = ["--network-veth"] if self.veth and veth else []
+        argv += ["--boot", "--console=read-only", *network]
         argv += list(extra_args)
         log = self.state_dir / f"nspawn-{name}.log"
         log.unlink(missing_ok=True)

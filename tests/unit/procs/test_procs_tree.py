@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from nspawn_tui import cgroups
+from nspawn_tui.cgroups import relative_path as relative_cgroup
 from nspawn_tui.procs.reader import ProcessReader, RawProcess, command_text, read_ns_pid
-from nspawn_tui.procs.tree import all_pids, machine_directory, read_pids, relative_cgroup, walk
+from nspawn_tui.procs.tree import all_pids, machine_directory, read_pids, walk
 
 UNIT = "machine.slice/systemd-nspawn@web.service"
 
