@@ -112,7 +112,9 @@ class Sample:
     Read-only by convention, not frozen: a sweep builds one per container, and
     a frozen dataclass's ``__init__`` (``object.__setattr__`` per field) costs
     1.9 us against 0.24 us here, a tenth of the sweep's budget at 1,000
-    containers.  Nothing assigns to a Sample's fields.
+    containers.  Only the host that builds it assigns to it, before the
+    snapshot is returned (the network figures, swept alongside the cgroups);
+    nothing changes a Sample after that.
     """
 
     timestamp: float  # time.monotonic() of the reading
