@@ -270,8 +270,16 @@ def test_list_json_of_the_installed_cli(flat_lab: labkit.FlatLab) -> None:
         assert isinstance(record["tasks"], int) and record["tasks"] >= 1
         assert record["leader"] == flat_lab.containers[name].leader
         assert record["unit"] == f"systemd-nspawn@{name}.service"
+        # network: a veth container reads its host end and what it sees inside
+        assert flat_lab.veth, "the flat lab boots its containers with --network-veth"
+        assert record["net_mode"] == "veth", record
+        assert isinstance(record["net_rx_bytes_per_s"], float), record
+        assert isinstance(record["net_tx_bytes_per_s"], float), record
+        sides = {(i["side"], i["kind"]) for i in record["interfaces"]}
+        assert ("host", "veth") in sides and any(side == "container" for side, _ in sides), sides
     image = records[STOPPED]
     assert image["state"] == "stopped"
     assert image["cpu_percent"] is None
     assert image["memory_bytes"] is None and image["tasks"] is None
     assert image["leader"] is None
+    assert image["net_mode"] is None and image["interfaces"] is None
