@@ -11,8 +11,9 @@ local cgroup files today), :mod:`.logs` (journal sources: every
 empty today) and :mod:`.attach` (shell and login: a PTY passed over D-Bus
 today); the capabilities :mod:`.network` (netlink through
 :mod:`nspawn_tui.net`), :mod:`.processes` (through :mod:`nspawn_tui.procs`)
-and :mod:`.images` (machined's image calls, importd's transfers, checked
-with :mod:`nspawn_tui.images`).  It may import dbus-next, psutil, :mod:`nspawn_tui.cgroups`,
+and :mod:`.images` (machined's image calls, checked with
+:mod:`nspawn_tui.images`) with :mod:`.importd` (importd's transfers
+through pipes we count).  It may import dbus-next, psutil, :mod:`nspawn_tui.cgroups`,
 :mod:`nspawn_tui.journal`, :mod:`nspawn_tui.nspawn`, :mod:`nspawn_tui.units`
 and :mod:`nspawn_tui.safe`; never Textual.  Only ``cli.py`` imports it.
 """
