@@ -14,8 +14,6 @@ for no limit.
 
 from __future__ import annotations
 
-import shlex
-from collections.abc import Sequence
 from typing import Final
 
 from nspawn_tui.units import limits
@@ -74,7 +72,7 @@ def parse_image_limit(text: str) -> int:
         raise ImageNameError("give a size such as 10G or 512M, or 'none' for no limit")
     if value.lower() in _NO_LIMIT_WORDS:
         return NO_LIMIT
-    size = limits._parse_size(value)  # systemd's parse_size(), base 1024
+    size = limits.parse_size(value)  # systemd's parse_size(), base 1024
     if size is None:
         raise ImageNameError(
             f"'{value}' is not a size: use a number with K, M, G or T (base 1024), "
@@ -92,8 +90,3 @@ def format_image_limit(limit: int | None) -> str:
     if limit is None or limit >= NO_LIMIT:
         return "none"
     return limits.format_size(limit)
-
-
-def machinectl(verb: str, *words: str, options: Sequence[str] = ()) -> str:
-    """The ``machinectl`` command line an image action equals, words quoted for a shell."""
-    return shlex.join(["machinectl", *options, verb, *words])

@@ -22,7 +22,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from nspawn_tui.host.images import EXPORT_KINDS, IMPORT_KINDS
-from nspawn_tui.images.names import machinectl, name_problem
+from nspawn_tui.images.names import name_problem
+from nspawn_tui.units.names import machinectl
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import plain
 

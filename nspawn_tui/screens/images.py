@@ -36,7 +36,6 @@ from nspawn_tui.host.images import Transfer
 from nspawn_tui.images.names import (
     ImageNameError,
     format_image_limit,
-    machinectl,
     name_problem,
     parse_image_limit,
 )
@@ -44,6 +43,7 @@ from nspawn_tui.images.progress import progress_line
 from nspawn_tui.screens.image_confirm import ImageConfirm
 from nspawn_tui.screens.image_prompt import ImageAnswer, ImagePrompt
 from nspawn_tui.screens.image_transfer_prompt import TransferPrompt, TransferRequest
+from nspawn_tui.units.names import machinectl
 from nspawn_tui.view.formatting import format_bytes
 from nspawn_tui.widgets.image_table import ImageTable
 from nspawn_tui.widgets.safe_text import notify_plain, plain
@@ -143,6 +143,8 @@ class ImagesScreen(Screen[None]):
         except HostError as exc:
             self._status(f"the images could not be read: {exc}", error=True)
             return
+        if not self.query(ImageTable):  # closed while the host answered: nothing to draw
+            return
         self._live = {m.name for m in machines if m.running}
         self.table.set_images(images, self._live, self.tz)
         total = sum(image.usage_bytes or 0 for image in images)
@@ -173,9 +175,9 @@ class ImagesScreen(Screen[None]):
         self._wake.set()
 
     def _status(self, text: str, *, error: bool = False) -> None:
-        status = self.query_one("#images-status", Static)
-        status.update(plain(text))
-        status.set_class(error, "-error")
+        for status in self.query("#images-status").results(Static):  # none once closed
+            status.update(plain(text))
+            status.set_class(error, "-error")
 
     def _show_detail(self) -> None:
         image = self.table.cursor_image

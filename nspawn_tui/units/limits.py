@@ -185,7 +185,7 @@ def _scale_from_permyriad(permyriad: int) -> int:
     return (min(permyriad, 10000) * UINT32_MAX + 5000) // 10000
 
 
-def _parse_size(text: str) -> int | None:
+def parse_size(text: str) -> int | None:
     """systemd's parse_size(base 1024); None when ``text`` is not a size."""
     match = _SIZE_RE.fullmatch(text)
     if match is None:
@@ -310,7 +310,7 @@ def _parse_size_limit(name: str, text: str) -> LimitValue:
     permyriad = _parse_permyriad(text)
     if permyriad is not None:
         return _parse_scaled(name, text, permyriad)
-    size = _parse_size(text)
+    size = parse_size(text)
     if size is None:
         raise LimitError(
             f"{name}: '{text}' is not a size; use a number with K, M, G or T (base 1024), "

@@ -10,6 +10,7 @@ them from here; no other module builds them (a test greps for it).
 
 from __future__ import annotations
 
+import shlex
 import signal
 from collections.abc import Sequence
 from typing import Final
@@ -71,3 +72,8 @@ def action_command(
         units = " ".join(unit_of(n) for n in names)
         return f"systemctl {action} {units}   # machinectl {action} {joined}"
     return f"machinectl {action} {joined}"
+
+
+def machinectl(verb: str, *words: str, options: Sequence[str] = ()) -> str:
+    """A ``machinectl`` command line (image actions, transfers), words quoted for a shell."""
+    return shlex.join(["machinectl", *options, verb, *words])

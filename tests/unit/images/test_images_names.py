@@ -10,7 +10,6 @@ from nspawn_tui.images.names import (
     ImageNameError,
     check_name,
     format_image_limit,
-    machinectl,
     name_problem,
     parse_image_limit,
 )
@@ -96,14 +95,3 @@ def test_limits_format_back() -> None:
     assert format_image_limit(1000) == "1000"
     for text in ("10G", "512M", "3K", "none"):
         assert format_image_limit(parse_image_limit(text)) == text
-
-
-def test_machinectl_lines_quote_what_a_shell_would_split() -> None:
-    assert machinectl("clone", "web", "web-copy") == "machinectl clone web web-copy"
-    assert machinectl("clone", "a", "b", options=["--read-only"]) == (
-        "machinectl --read-only clone a b"
-    )
-    assert machinectl("import-tar", "/tmp/my file.tar", "x") == (
-        "machinectl import-tar '/tmp/my file.tar' x"
-    )
-    assert machinectl("remove", "$(reboot)") == "machinectl remove '$(reboot)'"

@@ -12,6 +12,7 @@ from nspawn_tui.units.names import (
     KILL_SIGNALS,
     SIGRTMIN_4,
     action_command,
+    machinectl,
     signal_name,
     unit_of,
 )
@@ -155,3 +156,14 @@ def test_the_check_can_fail() -> None:
     ]
     for line in fine:
         assert built_elsewhere(line) == [], line
+
+
+def test_machinectl_lines_quote_what_a_shell_would_split() -> None:
+    assert machinectl("clone", "web", "web-copy") == "machinectl clone web web-copy"
+    assert machinectl("clone", "a", "b", options=["--read-only"]) == (
+        "machinectl --read-only clone a b"
+    )
+    assert machinectl("import-tar", "/tmp/my file.tar", "x") == (
+        "machinectl import-tar '/tmp/my file.tar' x"
+    )
+    assert machinectl("remove", "$(reboot)") == "machinectl remove '$(reboot)'"
