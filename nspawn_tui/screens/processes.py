@@ -94,6 +94,8 @@ class ProcessesScreen(Screen[None]):
         while True:
             try:
                 table = await self.host.processes(self.machine)
+                if not self.query(ProcessTableView):  # closed while the host answered
+                    return
             except NoSuchMachine:
                 self._show_error(f"{self.machine} is not running any more")
             except HostError as exc:
