@@ -30,6 +30,7 @@ from nspawn_tui.host.base import HostError, Image, Machine, MachineDetails, Sett
 from nspawn_tui.host.demo.host import DemoHost, MachineSpec
 from nspawn_tui.host.demo.sim import SimMachine
 from nspawn_tui.host.network import NetworkInfo
+from nspawn_tui.host.processes import ProcessTable
 from nspawn_tui.journal.sources import (
     LogBatch,
     LogEvent,
@@ -310,6 +311,25 @@ class HostileHost(DemoHost):
     async def snapshot(self) -> Snapshot:
         snap = await super().snapshot()
         return replace(snap, stats=replace(snap.stats, hostname="host" + MIX))
+
+    async def processes(self, name: str) -> ProcessTable:
+        """Commands, users and sub-cgroup paths: all hostile (the plain machine's too few)."""
+        table = await super().processes(name)
+        if name == NAME_PLAIN:
+            return table
+        text = self.text
+        groups = tuple(
+            replace(
+                group,
+                path=text(name, group.path),
+                processes=tuple(
+                    replace(p, command=text(name, p.command), user=text(name, "user"))
+                    for p in group.processes
+                ),
+            )
+            for group in table.groups
+        )
+        return replace(table, groups=groups, cgroup=text(name, "/machine.slice/cgroup"))
 
     async def network(self, name: str) -> NetworkInfo:
         """Interface names, kinds, states, bridges, addresses, ports and reason: all hostile."""

@@ -34,6 +34,7 @@ from hostile import (
 )
 from rich.segment import Segment
 from rich.text import Text
+from screen_text import screen_text
 from textual.app import App, ComposeResult
 from textual.pilot import Pilot
 from textual.widgets import Input, Label, Static, TextArea
@@ -43,9 +44,11 @@ from nspawn_tui.app import NspawnApp
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.help import HelpScreen
+from nspawn_tui.screens.images import ImagesScreen
 from nspawn_tui.screens.kill_picker import KillPicker
 from nspawn_tui.screens.limits_editor import LimitsEditor
 from nspawn_tui.screens.logs import LogsScreen
+from nspawn_tui.screens.processes import ProcessesScreen
 from nspawn_tui.screens.record import RecordScreen
 from nspawn_tui.screens.settings_editor import SettingsEditor
 from nspawn_tui.screens.shell_prompt import ShellPrompt
@@ -203,6 +206,45 @@ async def test_dashboard_keys_and_detail_panel(size: tuple[int, int]) -> None:
         await walk.check("disconnected")
         await walk.until("reconnection", lambda: walk.dashboard.snapshot.connected)  # type: ignore[union-attr]
         await walk.check("reconnected")
+        walk.assert_clean()
+        await pilot.press("q")
+    assert app.return_code == 0
+
+
+# ------------------------------------------------------------------ processes and images
+
+
+async def test_processes_and_images_screens() -> None:
+    """Hostile commands, users, cgroups, image names, types and paths: every frame clean."""
+    host = HostileHost()
+    app = hostile_app(host)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        walk = Walk(pilot)
+        await walk.ready()
+        running = [n for n in ALL_NAMES if n in (walk.dashboard.snapshot.samples or {})]  # type: ignore[union-attr]
+        assert len(running) >= 3, running
+        for name in running:
+            await walk.cursor_to(name)
+            await walk.press("P")
+            assert isinstance(app.screen, ProcessesScreen), name
+            await walk.until("processes", lambda s=app.screen: s.reads >= 1)  # type: ignore[attr-defined]
+            await walk.check(f"processes of {name[:12]!r}")
+            if name != NAME_PLAIN:  # the hostile texts are there, cleaned
+                assert "user:" in screen_text(app), name
+            await walk.press("c", "m", "t", "down", "down", "end", "home")
+            await walk.press("slash")
+            await walk.type("[b]")
+            await walk.press("enter", "escape", "k", "escape")
+            await walk.press("escape")
+            assert isinstance(app.screen, DashboardScreen)
+        await walk.press("i")
+        assert isinstance(app.screen, ImagesScreen)
+        await walk.until("images", lambda s=app.screen: s.refreshes >= 1)  # type: ignore[attr-defined]
+        await walk.check("images")
+        assert "^[]0;PWNED^G" in screen_text(app)  # a hostile name, in caret notation
+        await walk.press("down", "down", "end", "home", "d", "escape", "n", "escape", "l")
+        await walk.type("nonsense")
+        await walk.press("enter", "escape", "escape")
         walk.assert_clean()
         await pilot.press("q")
     assert app.return_code == 0
