@@ -1,10 +1,10 @@
 """What a machine sees of its own network: interfaces, addresses and counters, from inside.
 
-A netlink socket made in the machine's namespace
-(:func:`~nspawn_tui.net.namespace.open_inside`) dumps its links and
-addresses; when that cannot be had, ``/proc/LEADER/net/dev`` still gives the
-names and counters.  Also the :class:`~nspawn_tui.host.network.Interface`
-builder both sides share.
+pyroute2's ``IPRoute`` (:mod:`.iproute`), on a netlink socket made in the
+machine's namespace (:func:`~nspawn_tui.net.namespace.open_inside`), dumps
+its links and addresses; when that cannot be had, ``/proc/LEADER/net/dev``
+still gives the names and counters.  Also the
+:class:`~nspawn_tui.host.network.Interface` builder both sides share.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Final
 
 from nspawn_tui.host.network import Interface, LinkCounters
-from nspawn_tui.net import netlink as nl
-from nspawn_tui.net.links import LinkRecord, parse_address, parse_link
+from nspawn_tui.net import iproute
+from nspawn_tui.net.links import LinkRecord
 from nspawn_tui.net.namespace import PROC, open_inside
 from nspawn_tui.net.procnet import read_net_dev
 from nspawn_tui.net.rates import LinkRates, LinkRateTracker, total
@@ -68,19 +68,10 @@ def read_inside(
 ) -> tuple[tuple[Interface, ...], str]:
     """The machine's own interfaces, and a reason when some of it could not be read."""
     try:
-        with open_inside(leader, proc) as sock:
-            link_messages, _ = sock.dump(nl.RTM_GETLINK, nl.link_dump_request())
-            addr_messages, _ = sock.dump(nl.RTM_GETADDR, nl.addr_dump_request())
+        with iproute.iproute(open_inside(leader, proc)) as ipr:
+            links, addresses = iproute.dump(ipr)
     except OSError as error:
         return _from_proc(leader, rates, now, proc, describe(error))
-    addresses: dict[int, list[str]] = {}
-    for message in addr_messages:
-        parsed = parse_address(message)
-        if parsed is not None:
-            addresses.setdefault(parsed[0], []).append(parsed[1])
-    links = sorted(
-        (r for r in map(parse_link, link_messages) if r is not None), key=lambda r: r.index
-    )
     by_index = {link.index: link for link in links}
     interfaces = []
     for link in links:

@@ -1,6 +1,8 @@
-"""Netlink messages turned into plain typed records (pure functions, no I/O).
+"""The sweep's netlink messages turned into plain typed records (pure functions, no I/O).
 
-Each parser takes one whole message (``nlmsghdr`` included) as bytes, reads
+Hand-made for speed (see :mod:`nspawn_tui.net.netlink`; the detail's
+messages are pyroute2's, :mod:`nspawn_tui.net.iproute`, and the tests check
+both decoders agree on recorded messages).  Each parser takes one whole message (``nlmsghdr`` included) as bytes, reads
 only the attributes the dashboard shows and returns ``None`` for a message
 it cannot read (wrong type, truncated).  Interface names and kinds come from
 whoever created the link (a container, for links in its namespace): they
@@ -10,7 +12,6 @@ leave this module cleaned (:func:`nspawn_tui.safe.clean`).
 from __future__ import annotations
 
 import functools
-import ipaddress
 import socket
 import struct
 from collections.abc import Iterable, Mapping
@@ -30,9 +31,6 @@ IFLA_STATS64: Final = 23
 IFLA_LINK_NETNSID: Final = 37
 IFLA_INFO_KIND: Final = 1
 
-IFA_ADDRESS: Final = 1
-IFA_LOCAL: Final = 2
-
 ARPHRD_ETHER: Final = 1
 ARPHRD_LOOPBACK: Final = 772
 ARPHRD_NONE: Final = 65534
@@ -42,7 +40,6 @@ OPERSTATES: Final = ("unknown", "notpresent", "down", "lowerlayerdown", "testing
 
 _HDR: Final = nl.HEADER.size
 _IFINFO: Final = struct.Struct("=BxHiII")  # family, type, index, flags, change
-_IFADDR: Final = struct.Struct("=BBBBI")  # family, prefixlen, flags, scope, index
 _STATSMSG: Final = struct.Struct("=BxxxII")  # family, (padding), ifindex, filter mask
 _ATTR: Final = struct.Struct("=HH")
 _COUNTERS: Final = struct.Struct("=8Q")  # the first eight fields of rtnl_link_stats64
@@ -94,7 +91,8 @@ def _kind_of(message: bytes, start: int, end: int) -> str:
     return ""
 
 
-def _fallback_kind(arphrd: int) -> str:
+def fallback_kind(arphrd: int) -> str:
+    """A link's kind from its ARPHRD type, for links without ``IFLA_INFO_KIND``."""
     if arphrd == ARPHRD_LOOPBACK:
         return "loopback"
     if arphrd == ARPHRD_ETHER:
@@ -154,7 +152,7 @@ def parse_link(message: bytes) -> LinkRecord | None:
     return LinkRecord(
         index=index,
         name=_name(name),
-        kind=kind or _fallback_kind(arphrd),
+        kind=kind or fallback_kind(arphrd),
         state=state,
         master=master,
         link_netnsid=netnsid,
@@ -169,15 +167,10 @@ def _name(raw: bytes) -> str:
     return clean(raw)
 
 
-def parse_stats(message: bytes) -> tuple[int, LinkCounters] | None:
-    """An RTM_NEWSTATS message: (ifindex, counters), or None without 64-bit link stats."""
-    found = parse_stats_raw(message)
-    return None if found is None else (found[0], counters_from(found[1]))
-
-
 def parse_stats_raw(message: bytes) -> tuple[int, tuple[int, ...]] | None:
-    """Like :func:`parse_stats`, with rtnl_link_stats64's first eight fields as a tuple
-    (rx/tx packets, rx/tx bytes, rx/tx errors, rx/tx dropped): the sweep's fast path."""
+    """An RTM_NEWSTATS message: (ifindex, rtnl_link_stats64's first eight fields as a
+    tuple: rx/tx packets, rx/tx bytes, rx/tx errors, rx/tx dropped), or None without
+    64-bit link stats.  The sweep's fast path (:func:`counters_from` makes them counters)."""
     if len(message) < _STATS_AT + _COUNTERS.size:
         return None
     length, msgtype = nl.HEADER.unpack_from(message, 0)[:2]
@@ -191,28 +184,6 @@ def parse_stats_raw(message: bytes) -> tuple[int, tuple[int, ...]] | None:
     for attr, payload, stop in _attrs(message, _HDR + _STATSMSG.size, end):
         if attr == nl.IFLA_STATS_LINK_64 and stop - payload >= _COUNTERS.size:
             return index, _COUNTERS.unpack_from(message, payload)
-    return None
-
-
-def parse_address(message: bytes) -> tuple[int, str] | None:
-    """An RTM_NEWADDR message: (ifindex, "address/prefix")."""
-    if len(message) < _HDR + _IFADDR.size or nl.message_type(message) != nl.RTM_NEWADDR:
-        return None
-    family, prefix, _flags, _scope, index = _IFADDR.unpack_from(message, _HDR)
-    end = min(len(message), nl.HEADER.unpack_from(message, 0)[0])
-    found: dict[int, bytes] = {}
-    for attr, payload, stop in _attrs(message, _HDR + _IFADDR.size, end):
-        if attr in (IFA_ADDRESS, IFA_LOCAL):
-            found[attr] = message[payload:stop]
-    # IPv4: IFA_LOCAL is the interface's own address (IFA_ADDRESS the peer's on a
-    # point-to-point link); IPv6 has only IFA_ADDRESS.
-    raw = found.get(IFA_LOCAL, found.get(IFA_ADDRESS))
-    if raw is None:
-        return None
-    if family == socket.AF_INET and len(raw) == 4:
-        return index, f"{ipaddress.IPv4Address(raw)}/{prefix}"
-    if family == socket.AF_INET6 and len(raw) == 16:
-        return index, f"{ipaddress.IPv6Address(raw)}/{prefix}"
     return None
 
 

@@ -3,20 +3,23 @@
 A namespace is named by its leader's ``/proc/PID/ns/net``.  Our own (and PID
 1's) identify a host-networked container; for the others the id our
 namespace gives theirs (``RTM_GETNSID``) is what a host-side veth carries as
-``IFLA_LINK_NETNSID``.  :func:`open_inside` makes a netlink socket that
+``IFLA_LINK_NETNSID``.  :func:`made_inside` makes something (a socket) that
 lives in the machine's namespace: a short-lived thread enters it
-(``setns``), makes the socket and leaves; the socket stays bound to that
-namespace, and no thread of ours is ever left inside.
+(``setns``), makes it and leaves; a socket stays bound to the namespace it
+was made in, and no thread of ours is ever left inside.  :func:`open_inside`
+makes the netlink socket the detail hands to pyroute2 (whose own way into a
+namespace, ``IPRoute(netns=...)``, forks a child to make the socket).
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, cast
+from typing import Final, Protocol, TypeVar, cast
 
 from nspawn_tui.net import netlink as nl
 from nspawn_tui.net.links import parse_nsid
@@ -110,15 +113,23 @@ def setns(fd: int) -> None:
         raise OSError(code, os.strerror(code))
 
 
-def open_inside(leader: int, proc: Path = PROC) -> nl.RouteSocket:
-    """A netlink socket in ``leader``'s network namespace (OSError when that fails)."""
+class _Closeable(Protocol):
+    def close(self) -> None: ...
+
+
+_Made = TypeVar("_Made", bound=_Closeable)
+
+
+def made_inside(leader: int, make: Callable[[], _Made], proc: Path = PROC) -> _Made:
+    """``make()``, called by a short-lived thread inside ``leader``'s network namespace
+    (OSError when entering or leaving fails; what was made is then closed)."""
     target = os.open(proc / str(leader) / "ns" / "net", os.O_RDONLY | os.O_CLOEXEC)
     try:
         home = os.open(proc / "thread-self" / "ns" / "net", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:
         os.close(target)
         raise
-    result: list[nl.RouteSocket] = []
+    result: list[_Made] = []
     failure: list[OSError] = []
 
     def enter() -> None:
@@ -129,7 +140,7 @@ def open_inside(leader: int, proc: Path = PROC) -> nl.RouteSocket:
             failure.append(error)
             return
         try:
-            result.append(nl.RouteSocket())
+            result.append(make())
         except OSError as error:
             failure.append(error)
         finally:
@@ -146,7 +157,19 @@ def open_inside(leader: int, proc: Path = PROC) -> nl.RouteSocket:
         os.close(target)
         os.close(home)
     if failure:
-        for sock in result:
-            sock.close()
+        for made in result:
+            made.close()
         raise failure[0]
     return result[0]
+
+
+def netlink_socket() -> socket.socket:
+    """An unbound NETLINK_ROUTE datagram socket, the kind pyroute2's ``use_socket`` takes."""
+    return socket.socket(
+        socket.AF_NETLINK, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC, nl.NETLINK_ROUTE
+    )
+
+
+def open_inside(leader: int, proc: Path = PROC) -> socket.socket:
+    """A NETLINK_ROUTE socket in ``leader``'s network namespace (OSError when that fails)."""
+    return made_inside(leader, netlink_socket, proc)

@@ -14,15 +14,16 @@ Blocking; the host calls it from a worker thread.  What a sweep costs:
 - inside a namespace: ``/proc/LEADER/net/dev``, only for watched machines
   without a host-side link.
 
-:meth:`NetworkReader.details` reads one machine: its host-side links and,
-through a netlink socket made inside its namespace, what it sees itself
-(interfaces, addresses, counters).  Nothing here raises for an unreadable
-namespace or a netlink failure: the figures are ``None`` with a reason.
+:meth:`NetworkReader.details` reads one machine with pyroute2
+(:mod:`.iproute`): its host-side links (found in the sweep's table, then
+read again by ifindex) and, through a netlink socket made inside its
+namespace, what it sees itself (interfaces, addresses, counters).  Nothing
+here raises for an unreadable namespace or a netlink failure: the figures
+are ``None`` with a reason.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 import struct
 import threading
@@ -38,9 +39,9 @@ from nspawn_tui.host.network import (
     UNAVAILABLE,
     VETH,
     Interface,
-    LinkCounters,
     NetworkInfo,
 )
+from nspawn_tui.net import iproute
 from nspawn_tui.net import netlink as nl
 from nspawn_tui.net.inside import (
     CONTAINER_SIDE,
@@ -51,14 +52,7 @@ from nspawn_tui.net.inside import (
     is_loopback,
     read_inside,
 )
-from nspawn_tui.net.links import (
-    LinkRecord,
-    group_by_nsid,
-    host_view,
-    parse_link,
-    parse_stats,
-    parse_stats_raw,
-)
+from nspawn_tui.net.links import LinkRecord, group_by_nsid, host_view, parse_link, parse_stats_raw
 from nspawn_tui.net.namespace import PROC, Namespace, host_namespaces, resolve
 from nspawn_tui.net.procnet import read_net_dev
 from nspawn_tui.net.rates import ByteRateTracker, LinkRates, LinkRateTracker, add
@@ -293,7 +287,11 @@ class NetworkReader:
     # ------------------------------------------------------------ the detail
 
     def details(self, machine: Machine) -> NetworkInfo:
-        """The interfaces of one machine, both ends, with counters and rates."""
+        """The interfaces of one machine, both ends, with counters and rates.
+
+        Which host links are the machine's comes from the sweep's link table
+        (their peer's namespace); what they are now (kind, state, bridge,
+        counters) and what the machine sees inside are read with pyroute2."""
         if not machine.running or not machine.leader:
             return NetworkInfo(UNAVAILABLE, reason="not running")
         leader = machine.leader
@@ -302,7 +300,6 @@ class NetworkReader:
             try:
                 self._refresh_links()
                 space = self._namespace(leader, again=True)
-                host_side = self._host_interfaces(space, leader, now) if not space.error else ()
             except (OSError, ValueError, struct.error) as error:
                 self._close_sockets()
                 return NetworkInfo(
@@ -314,6 +311,12 @@ class NetworkReader:
                 return NetworkInfo(
                     HOST_NETWORK, reason="shares the host's network: its traffic is the host's"
                 )
+            try:
+                host_side = self._host_interfaces(space, leader, now)
+            except OSError as error:
+                return NetworkInfo(
+                    UNAVAILABLE, reason=f"cannot read the host's network links: {_describe(error)}"
+                )
             inside, reason = read_inside(leader, self._rates, now, self._proc)
         if host_side:
             rx, tx = interfaces_total(host_side)
@@ -323,36 +326,29 @@ class NetworkReader:
         return NetworkInfo(PRIVATE, inside, rx, tx, reason=reason)
 
     def _host_interfaces(self, space: Namespace, leader: int, now: float) -> tuple[Interface, ...]:
-        assert self._links is not None
-        if space.host or space.nsid is None:
+        """The host ends of the machine's links, each read again (pyroute2) by ifindex."""
+        if space.nsid is None or space.nsid not in self._by_nsid:
             return ()
-        links = self._by_nsid.get(space.nsid, [])
+        with iproute.iproute() as ipr:
+            links = iproute.get_links(ipr, [link.index for link in self._by_nsid[space.nsid]])
+            # an ifindex freed and given to another link since the table was read is not its
+            mine = [link for link in links.values() if link.link_netnsid == space.nsid]
+            masters = {link.master for link in mine if link.master is not None}
+            bridges = iproute.get_links(ipr, sorted(masters - links.keys()))
+        bridges.update(links)
         interfaces = []
-        for link in links:
-            counters = self._link_counters(link)
-            view = host_view(counters) if counters is not None else None
+        for link in sorted(mine, key=lambda link: link.index):
+            view = host_view(link.counters) if link.counters is not None else None
             rates = (
                 self._rates.update((leader, HOST_SIDE, link.index), view, now)
                 if view is not None
                 else LinkRates()
             )
-            master = self._links.get(link.master) if link.master is not None else None
+            master = bridges.get(link.master) if link.master is not None else None
             interfaces.append(
                 interface(link, HOST_SIDE, view, rates, master.name if master else None)
             )
         return tuple(interfaces)
-
-    def _link_counters(self, link: LinkRecord) -> LinkCounters | None:
-        if self._links_fresh:
-            return link.counters
-        try:
-            answer = self._socket().request(nl.RTM_GETSTATS, nl.stats_request(link.index))
-        except OSError as error:
-            if error.errno in (errno.ENODEV, errno.ENOENT):
-                return None  # the link went away since the table was read
-            raise
-        parsed = parse_stats(answer)
-        return parsed[1] if parsed is not None else None
 
 
 def _leader_of(key: Hashable) -> object:

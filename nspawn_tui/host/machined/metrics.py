@@ -207,4 +207,3 @@ class CgroupMetrics:
         memory_max = await du.get_property(systemd, du.SYSTEMD1, path, iface, "MemoryMax")
         tasks_max = await du.get_property(systemd, du.SYSTEMD1, path, iface, "TasksMax")
         return int(memory_max), int(tasks_max)
-

@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from pyroute2 import IPRoute
 
 from nspawn_tui.net import netlink as nl
-from nspawn_tui.net.namespace import open_inside
+from nspawn_tui.net.namespace import made_inside
 
 HOST_NS = "ntlrec-host"
 CONTAINER_NS = "ntlrec-ctr"
@@ -139,7 +139,7 @@ def stats_records(netns: str) -> list[str]:
 
 
 def open_inside_named(netns: str) -> nl.RouteSocket:
-    # open_inside() takes a PID: a sleeping process in the namespace lends its /proc entry
+    # made_inside() takes a PID: a sleeping process in the namespace lends its /proc entry
     proc = subprocess.Popen(["ip", "netns", "exec", netns, "sleep", "30"])
     try:
         for _ in range(100):
@@ -149,7 +149,7 @@ def open_inside_named(netns: str) -> nl.RouteSocket:
             pid = int(children[0]) if children else proc.pid
             if Path(f"/proc/{pid}/ns/net").resolve() != Path("/proc/self/ns/net").resolve():
                 break
-        return open_inside(pid)
+        return made_inside(pid, nl.RouteSocket)
     finally:
         proc.kill()
         proc.wait()

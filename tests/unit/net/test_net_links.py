@@ -1,6 +1,7 @@
 """Netlink messages recorded on a real kernel (fixtures/netlink.json, see
-record_fixtures.py) read by nspawn_tui.net.links, checked against pyroute2's
-decoding of the very same bytes."""
+record_fixtures.py) read by nspawn_tui.net.links (the sweep's hand-made
+decoder), checked against pyroute2's decoding of the very same bytes; and the
+detail's records made from pyroute2's messages (nspawn_tui.net.iproute)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pyroute2.netlink.rtnl.ifaddrmsg import ifaddrmsg
+from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
 from nspawn_tui.host.network import LinkCounters
+from nspawn_tui.net import iproute
 from nspawn_tui.net import netlink as nl
 from nspawn_tui.net.links import (
     LinkRecord,
+    counters_from,
     host_view,
     match_links,
-    parse_address,
     parse_link,
     parse_nsid,
-    parse_stats,
+    parse_stats_raw,
 )
 
 FIXTURE = json.loads((Path(__file__).parent / "fixtures" / "netlink.json").read_text())
@@ -33,6 +37,13 @@ def counters(stats: dict[str, int]) -> LinkCounters:
 
 def links(side: str) -> list[dict[str, Any]]:
     return list(FIXTURE[side]["links"])
+
+
+def decoded(message_class: Any, raw: bytes) -> Any:
+    """pyroute2's message of ``raw``, decoded as IPRoute decodes what it receives."""
+    msg = message_class(raw)
+    msg.decode()
+    return msg
 
 
 @pytest.mark.parametrize("side", SIDES)
@@ -81,18 +92,49 @@ def test_container_side_kinds() -> None:
 @pytest.mark.parametrize("side", SIDES)
 def test_stats_dump_agrees_with_the_link_dump(side: str) -> None:
     by_index = {e["pyroute2"]["index"]: counters(e["pyroute2"]["stats64"]) for e in links(side)}
-    parsed = [parse_stats(bytes.fromhex(raw)) for raw in FIXTURE[side]["stats"]]
+    parsed = [parse_stats_raw(bytes.fromhex(raw)) for raw in FIXTURE[side]["stats"]]
     assert all(p is not None for p in parsed)
-    assert dict(p for p in parsed if p is not None) == by_index
+    assert {p[0]: counters_from(p[1]) for p in parsed if p is not None} == by_index
+
+
+# ------------------------------------------- the detail's records, from pyroute2
+
+
+@pytest.mark.parametrize("side", SIDES)
+def test_the_details_records_agree_with_the_sweeps_decoder(side: str) -> None:
+    for entry in links(side):
+        raw = bytes.fromhex(entry["raw"])
+        assert iproute.link_record(decoded(ifinfmsg, raw)) == parse_link(raw)
+
+
+def test_the_details_records_of_the_host_side() -> None:
+    records = {
+        r.name: r
+        for r in (
+            iproute.link_record(decoded(ifinfmsg, bytes.fromhex(e["raw"]))) for e in links("host")
+        )
+    }
+    assert records["lo"].kind == "loopback" and records["lo"].mac == "00:00:00:00:00:00"
+    assert records["vb-ntl-beta"].master == records["br-ntl"].index
+    assert records["ve-ntl-alpha"].kind == "veth" and records["ve-ntl-alpha"].state == "up"
+    assert records["ve-ntl-alpha"].link_netnsid is not None
+    assert records["ve-ntl-alpha"].counters is not None
 
 
 @pytest.mark.parametrize("side", SIDES)
 def test_addresses_read_as_pyroute2_decoded_them(side: str) -> None:
     for entry in FIXTURE[side]["addresses"]:
         expected = entry["pyroute2"]
-        parsed = parse_address(bytes.fromhex(entry["raw"]))
+        parsed = iproute.address(decoded(ifaddrmsg, bytes.fromhex(entry["raw"])))
         own = expected["local"] or expected["address"]
         assert parsed == (expected["index"], f"{own}/{expected['prefixlen']}")
+
+
+def test_hostile_names_leave_the_details_records_cleaned() -> None:
+    for name in (b"ve-\x1b]0;pwned\x07x", b"\xff\xfe"):
+        record = iproute.link_record(decoded(ifinfmsg, link_message(name)))
+        assert record == parse_link(link_message(name))  # cleaned alike, whichever decoder
+        assert "\x1b" not in record.name and "\x07" not in record.name
 
 
 def test_the_namespace_id_answer() -> None:
@@ -136,8 +178,7 @@ def first_link() -> bytes:
 def test_wrong_type_and_short_messages_are_none() -> None:
     message = first_link()
     assert parse_link(message[:20]) is None
-    assert parse_stats(message) is None  # an RTM_NEWLINK is not stats
-    assert parse_address(message) is None
+    assert parse_stats_raw(message) is None  # an RTM_NEWLINK is not stats
     assert parse_nsid(message) is None
     assert parse_link(b"") is None
 

@@ -3,6 +3,7 @@ as root, a real veth and a private namespace in throwaway namespaces."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -10,12 +11,17 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pyroute2.netlink.exceptions import NetlinkError
+from pyroute2.netlink.rtnl.ifinfmsg import ifinfmsg
 
 from nspawn_tui.host.base import Machine
 from nspawn_tui.host.network import HOST_NETWORK, PRIVATE, UNAVAILABLE
+from nspawn_tui.net import iproute as iproute_module
 from nspawn_tui.net import reader as reader_module
 from nspawn_tui.net.reader import NetFigures, NetworkReader
 
@@ -217,13 +223,6 @@ class Recorded:
         return [bytes.fromhex(e if isinstance(e, str) else e["raw"]) for e in entries], False
 
     def request(self, msgtype: int, body: bytes) -> bytes:
-        if msgtype == reader_module.nl.RTM_GETSTATS:  # one link's
-            wanted = int.from_bytes(body[4:8], sys.byteorder)
-            for raw in self.fixture["host"]["stats"]:
-                message = bytes.fromhex(raw)
-                if int.from_bytes(message[20:24], sys.byteorder) == wanted:
-                    return message
-            raise FileNotFoundError(2, "No such file or directory")
         assert msgtype == reader_module.nl.RTM_GETNSID
         return bytes.fromhex(self.fixture["nsid"]["raw"])
 
@@ -246,11 +245,48 @@ def recorded_link(name: str, msgtype: int | None = None, family: int = 0) -> byt
     raise KeyError(name)
 
 
-def test_the_link_table_follows_notifications_without_dumping_again(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+class RecordedIPRoute:
+    """pyroute2's IPRoute answering ``link("get", index=...)`` with the recorded links
+    (decoded by pyroute2, as the real one decodes what it receives)."""
+
+    gone: set[int] = set()
+    asked: list[int] = []
+
+    def link(self, command: str, index: int) -> list[Any]:
+        assert command == "get"
+        RecordedIPRoute.asked.append(index)
+        for entry in Recorded.fixture["host"]["links"]:
+            if entry["pyroute2"]["index"] == index and index not in self.gone:
+                msg = ifinfmsg(bytes.fromhex(entry["raw"]))
+                msg.decode()
+                return [msg]
+        raise NetlinkError(errno.ENODEV)
+
+
+@contextmanager
+def recorded_iproute(sock: object = None) -> Iterator[RecordedIPRoute]:
+    assert sock is None  # the host's own namespace
+    yield RecordedIPRoute()
+
+
+def recorded_index(name: str) -> int:
+    for entry in Recorded.fixture["host"]["links"]:
+        if entry["pyroute2"]["name"] == name:
+            return int(entry["pyroute2"]["index"])
+    raise KeyError(name)
+
+
+@pytest.fixture
+def recorded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(reader_module.nl, "RouteSocket", Recorded)
+    monkeypatch.setattr(iproute_module, "iproute", recorded_iproute)
     Recorded.queued, Recorded.dumps = [], []
+    RecordedIPRoute.gone, RecordedIPRoute.asked = set(), []
+
+
+def test_the_link_table_follows_notifications_without_dumping_again(
+    tmp_path: Path, recorded: None
+) -> None:
     reader = NetworkReader(proc=fake_proc(tmp_path))
     machine = Machine("ntl-alpha", leader=300)
     first = reader.sweep([machine])
@@ -266,13 +302,56 @@ def test_the_link_table_follows_notifications_without_dumping_again(
     ]
     Recorded.dumps = []
     info = reader.details(machine)
-    assert Recorded.dumps == []  # per-link stats requests, no dump
+    assert Recorded.dumps == []  # the detail reads its links one by one (pyroute2), no dump
     assert [i.name for i in info.interfaces if i.side == "host"] == ["ve-ntl-alpha", "vb-ntl-beta"]
     bridged = [i for i in info.interfaces if i.name == "vb-ntl-beta"][0]
     assert bridged.bridge == "br-ntl" and bridged.kind == "veth"
     # the container's view: what the host end sent is what the container received
     alpha = [i for i in info.interfaces if i.name == "ve-ntl-alpha"][0]
     assert alpha.counters is not None and alpha.counters.rx_bytes >= 20 * 1000
+    assert alpha.kind == "veth" and alpha.state == "up" and alpha.mac
+    # inside: the fake leader's namespace cannot be entered, nor its /proc read
+    assert info.reason.startswith("cannot read inside the container")
     second = reader.sweep([machine])
     assert Recorded.dumps == [reader_module.nl.RTM_GETSTATS]
     assert second["ntl-alpha"].mode == "veth"
+
+
+def test_the_detail_leaves_out_host_links_gone_or_reused(tmp_path: Path, recorded: None) -> None:
+    reader = NetworkReader(proc=fake_proc(tmp_path))
+    machine = Machine("ntl-alpha", leader=300)
+    reader.sweep([machine])
+    # ve-ntl-alpha went away since the table was read; vb-ntl-beta's ifindex now
+    # names a link of another namespace (the loopback's description stands in for it)
+    RecordedIPRoute.gone = {recorded_index("ve-ntl-alpha")}
+    beta = recorded_index("vb-ntl-beta")
+    original = RecordedIPRoute.link
+
+    def reused(self: RecordedIPRoute, command: str, index: int) -> list[Any]:
+        return original(self, command, recorded_index("lo") if index == beta else index)
+
+    RecordedIPRoute.link = reused  # type: ignore[method-assign]
+    try:
+        info = reader.details(machine)
+    finally:
+        RecordedIPRoute.link = original  # type: ignore[method-assign]
+    assert [i.name for i in info.interfaces if i.side == "host"] == ["ve-ntl-a-5f0e9c"]
+    assert info.mode == "veth"
+
+
+def test_a_pyroute2_failure_on_the_host_side_is_a_reason(
+    tmp_path: Path, recorded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    @contextmanager
+    def refused(sock: object = None) -> Iterator[None]:
+        raise PermissionError(errno.EPERM, "Operation not permitted")
+        yield
+
+    reader = NetworkReader(proc=fake_proc(tmp_path))
+    machine = Machine("ntl-alpha", leader=300)
+    reader.sweep([machine])
+    monkeypatch.setattr(iproute_module, "iproute", refused)
+    info = reader.details(machine)
+    assert info.mode == UNAVAILABLE
+    assert info.reason == "cannot read the host's network links: Operation not permitted"
+    assert reader.sweep([machine])["ntl-alpha"].mode == "veth"  # the sweep's sockets are intact
