@@ -68,3 +68,26 @@ def test_help_screen_read_only(snap_compare: Callable[..., bool]) -> None:
 
     app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=True), interval=0.2)
     assert snap_compare(app, terminal_size=(120, 40), run_before=before)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)])
+def test_dashboard_network_detail(snap_compare: Callable[..., bool], size: tuple[int, int]) -> None:
+    """web under the cursor: RX/s, TX/s, its links and ports, two minutes of rx/tx history."""
+    host = DemoHost(seed=1, frozen=True)
+    app = NspawnApp(host, interval=0.2)
+
+    async def before(pilot: Pilot[None]) -> Any:
+        await _settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, DashboardScreen)
+        await pilot.press("end")  # web: the last row by name
+        for _ in range(24):  # 24 bins of 5 s, each read by a poll
+            polls = screen.polls
+            host.tick(5.0)
+            while screen.polls < polls + 1:
+                await pilot.pause(0.02)
+        while not (screen._network and screen._network[0] == "web"):
+            await pilot.pause(0.02)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=before)
