@@ -58,6 +58,18 @@ async def _limits(pilot: Pilot[None]) -> None:
     await pilot.pause(0.5)
 
 
+async def _processes(pilot: Pilot[None]) -> None:
+    await _settle(pilot)
+    await pilot.press("end", "P")  # web
+    await pilot.pause(1.0)
+
+
+async def _images(pilot: Pilot[None]) -> None:
+    await _settle(pilot)
+    await pilot.press("i")
+    await pilot.pause(1.0)
+
+
 async def render(name: str, steps: Steps, size: tuple[int, int] = (120, 40)) -> Path:
     host = DemoHost(seed=1, frozen=True)
     for _ in range(40):  # some history for the graphs
@@ -73,7 +85,13 @@ async def render(name: str, steps: Steps, size: tuple[int, int] = (120, 40)) -> 
 
 
 async def main() -> None:
-    for name, steps in (("dashboard", _dashboard), ("logs", _logs), ("limits", _limits)):
+    for name, steps in (
+        ("dashboard", _dashboard),
+        ("logs", _logs),
+        ("limits", _limits),
+        ("processes", _processes),
+        ("images", _images),
+    ):
         print(await render(name, steps))
 
 
