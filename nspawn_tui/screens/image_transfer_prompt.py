@@ -68,6 +68,8 @@ class TransferPrompt(ModalScreen[TransferRequest | None]):
         self.image = image
         self.initial_path = path
         self._kind_chosen = False
+        #: kinds we set from the path whose Select.Changed has not come yet
+        self._guesses: list[object] = []
 
     @property
     def exporting(self) -> bool:
@@ -166,14 +168,20 @@ class TransferPrompt(ModalScreen[TransferRequest | None]):
             kind = self.query_one("#transfer-kind", Select)
             guessed = guess_kind(event.value.strip())
             if kind.value != guessed:
+                # set by us: its Changed may come after later keys, so it is recognised
+                # by value (not by the path it is compared with then)
+                self._guesses.append(guessed)
                 kind.value = guessed
-                self._kind_chosen = False  # set by us: still a guess
         self._explain(error=False)
 
     @on(Select.Changed, "#transfer-kind")
     def _kind_edited(self, event: Select.Changed) -> None:
-        if event.value != guess_kind(self._value("#transfer-path")):
-            self._kind_chosen = True
+        if event.value in self._guesses:  # our own guess, already explained
+            self._guesses.remove(event.value)
+            return
+        if event.value == guess_kind(self._value("#transfer-path")):
+            return  # what the path says (the first value, on mount): not a choice
+        self._kind_chosen = True  # the user's choice: the path no longer moves it
         self._explain(error=False)
 
     @on(Input.Changed, "#transfer-name")

@@ -49,10 +49,10 @@ _SIZE_SUFFIXES: Final = (
 )
 _SIZE_MULTIPLIER: Final = dict(_SIZE_SUFFIXES) | {"B": 1, "": 1}
 
-_PERCENT_RE: Final = re.compile(r"(\d+)(?:\.(\d{1,2}))?%")
-_SIZE_RE: Final = re.compile(r"(\d+)(?:\.(\d+))?\s*([KMGTPEB]?)")
-_UINT_RE: Final = re.compile(r"\d+")
-_CPU_ITEM_RE: Final = re.compile(r"(\d+)(?:-(\d+))?")
+_PERCENT_RE: Final = re.compile(r"(\d+)(?:\.(\d{1,2}))?%", re.ASCII)
+_SIZE_RE: Final = re.compile(r"(\d+)(?:\.(\d+))?\s*([KMGTPEB]?)", re.ASCII)
+_UINT_RE: Final = re.compile(r"\d+", re.ASCII)
+_CPU_ITEM_RE: Final = re.compile(r"(\d+)(?:-(\d+))?", re.ASCII)
 
 
 class LimitError(ValueError):

@@ -16,6 +16,7 @@ from nspawn_tui.units.limits import (
     format_size,
     mask_to_cpus,
     parse_limit,
+    parse_size,
     systemctl_command,
     validate_all,
 )
@@ -235,3 +236,11 @@ def test_garbage_raises_only_limit_error(name: str, text: str) -> None:
     # whatever was accepted is canonical and re-parses to the same thing
     assert parse_limit(name, value.text) == value
     assert value.to_systemctl().startswith(f"{name}=")
+
+
+@pytest.mark.parametrize("text", ["١٠G", "1\u3000G", "１G", "1.٥G"])
+def test_only_ascii_digits_and_spaces_are_figures(text: str) -> None:
+    """systemd reads ASCII digits only: other Unicode digits or spaces are refused, not read."""
+    assert parse_size(text) is None
+    with pytest.raises(LimitError):
+        parse_limit("MemoryMax", text)
