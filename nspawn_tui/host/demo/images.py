@@ -21,7 +21,6 @@ import asyncio
 import io
 import os
 import stat
-import tarfile
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Final
@@ -98,6 +97,8 @@ def _placeholder_tar(name: str) -> bytes:
     text = f"nspawn-tui demo host: image {name} is simulated; this archive holds no image.\n"
     data = text.encode()
     buffer = io.BytesIO()
+    import tarfile  # only when a demo export runs: not a cost of every start
+
     with tarfile.open(fileobj=buffer, mode="w") as archive:
         info = tarfile.TarInfo("README.nspawn-tui-demo")
         info.size = len(data)

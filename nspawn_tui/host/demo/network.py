@@ -23,7 +23,6 @@ from nspawn_tui.host.network import (
     LinkCounters,
     NetworkInfo,
 )
-from nspawn_tui.nspawn.settings import SettingsError, SettingsFile
 
 #: Typical bytes/s received and sent by a container of each profile.
 NET_PROFILES: Final[dict[str, tuple[float, float]]] = {
@@ -112,6 +111,8 @@ class DemoNetwork:
         text = self._settings_text.get(name)
         if text is None:
             return DEMO_PORTS.get(name, ())
+        from nspawn_tui.nspawn.settings import SettingsError, SettingsFile  # once edited
+
         try:
             return tuple(SettingsFile.parse(text).get("Network", "Port"))
         except SettingsError:
