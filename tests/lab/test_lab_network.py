@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import labkit
 import pytest
@@ -128,6 +129,23 @@ async def test_veth_traffic_is_that_machines_rx_and_no_one_elses(
         assert f"{CONTAINER_ADDRESS}/30" in inside.addresses
         assert inside.counters is not None and inside.counters.rx_bytes >= RATE
         assert ("container", "lo") in sides
+
+        # the same through the installed command line, as a script would read it
+        exe = Path(sys.prefix) / "bin" / "nspawn-tui"
+        argv = [str(exe), "list", "--json", "--interval", "1", "--bus", flat_lab.bus_address]
+        with blast(CONTAINER_ADDRESS, 6.0):
+            await asyncio.sleep(1.0)
+            result = await asyncio.to_thread(
+                subprocess.run, argv, capture_output=True, text=True, timeout=60, check=False
+            )
+        assert result.returncode == 0, result.stderr
+        records = {r["name"]: r for r in json.loads(result.stdout)}
+        mine_json, beta_json = records[VETH_NAME], records["ntl-beta"]
+        assert mine_json["net_mode"] == VETH
+        assert RATE / 2 < mine_json["net_rx_bytes_per_s"] < RATE * 2, mine_json
+        assert beta_json["net_rx_bytes_per_s"] < RATE / 20, beta_json
+        names = {i["name"] for i in mine_json["interfaces"]}
+        assert {outside, "host0", "lo"} <= names, names
     finally:
         flat_lab.stop(VETH_NAME)
 
