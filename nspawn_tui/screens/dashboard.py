@@ -364,13 +364,16 @@ class DashboardScreen(ActionsMixin):
             event.stop()
             event.prevent_default()
             box.insert_text_at_cursor(event.character)
+            self._apply_filter(box.value)
         elif filtering and event.key == "backspace":
             event.stop()
             event.prevent_default()
             box.action_delete_left()
+            self._apply_filter(box.value)
         elif filtering and event.key == "enter":
             event.stop()
             event.prevent_default()
+            self._apply_filter(box.value)
             box.display = bool(box.value)
             self.set_focus(self.query_one(MachineTable))
         elif not filtering and self._refuse_key(event.key):
@@ -390,8 +393,14 @@ class DashboardScreen(ActionsMixin):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.query_one(MachineTable).set_filter(event.value)
-        self._update_status()
+        self._apply_filter(event.value)
+
+    def _apply_filter(self, text: str) -> None:
+        """At once, not when Input.Changed arrives: keys typed after it act on the filtered rows."""
+        table = self.query_one(MachineTable)
+        if table.name_filter != text:
+            table.set_filter(text)
+            self._update_status()
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:

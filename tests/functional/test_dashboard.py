@@ -240,3 +240,19 @@ async def test_header_counts_follow_a_machine_that_stops(demo_app: NspawnApp) ->
         assert f"{running - 1} running, {stopped + 1} stopped" in header._last
         row = screen.query_one(MachineTable).row("web")
         assert row is not None and row.cells[1] == "stopped" and not row.running
+
+
+async def test_keys_in_one_burst_after_filter_enter_act_on_the_table(demo_app: NspawnApp) -> None:
+    """ "/db", Enter and Space in one read: the filter keeps "db" and Space selects it."""
+    from textual import events
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        burst = [("/", "slash"), ("d", "d"), ("b", "b"), ("\r", "enter"), (" ", "space")]
+        for character, key in burst:
+            demo_app.post_message(events.Key(key, character))
+        await pilot.pause(0.3)
+        table = screen.query_one(MachineTable)
+        assert table.name_filter == "db"
+        assert table.selected == {"db"}
+        assert screen.focused is table
