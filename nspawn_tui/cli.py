@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import os
 import sys
@@ -21,8 +22,10 @@ from nspawn_tui import __version__
 from nspawn_tui.commands import images as images_command
 from nspawn_tui.commands import ps as ps_command
 from nspawn_tui.commands.listing import machine_records, table
+from nspawn_tui.fleet.hostsfile import HostsError
 from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
 from nspawn_tui.host.network import NetworkInfo
+from nspawn_tui.remote.target import SshTarget
 from nspawn_tui.safe import clean
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
 
@@ -95,6 +98,33 @@ def _common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
         default=default(10_000),
         metavar="N",
         help="lines kept per journal view (memory is bounded by it; default 10000)",
+    )
+    group.add_argument(
+        "--host",
+        action="append",
+        default=default(None),
+        metavar="[USER@]HOST[:PORT]",
+        help="a host reached over ssh (systemd-stdio-bridge), or 'local'; repeat for a fleet "
+        "(default: the hosts of the config file, else this machine)",
+    )
+    group.add_argument(
+        "--ssh-config",
+        default=default(None),
+        metavar="FILE",
+        help="ssh's configuration file (ssh -F FILE; default: ssh's own, ~/.ssh/config)",
+    )
+    group.add_argument(
+        "--config",
+        default=default(None),
+        metavar="FILE",
+        help="the config file (default: $XDG_CONFIG_HOME/nspawn-tui/config.toml)",
+    )
+    group.add_argument(
+        "--demo-hosts",
+        type=_positive_int,
+        default=default(1),
+        metavar="N",
+        help="with --demo: a fleet of N simulated hosts",
     )
     group.add_argument(
         "--or-demo",
@@ -170,13 +200,59 @@ async def _script(args: argparse.Namespace) -> int:
 
 
 def make_host(args: argparse.Namespace) -> Host:
+    """The Host the options ask for: one host, or a fleet of several (``--host``, config file)."""
     if args.demo:
         from nspawn_tui.host.demo.host import DemoHost
 
-        return DemoHost(seed=args.seed, machines=args.demo_machines, read_only=args.read_only)
-    from nspawn_tui.host.machined.host import MachinedHost
+        if args.demo_hosts <= 1:
+            return DemoHost(seed=args.seed, machines=args.demo_machines, read_only=args.read_only)
+        demos: list[Host] = []
+        for index in range(args.demo_hosts):
+            demo = DemoHost(
+                seed=args.seed + index, machines=args.demo_machines, read_only=args.read_only
+            )
+            demo.label = f"demo{index + 1}"
+            demos.append(demo)
+        return _fleet(demos, args)
+    hosts = [_one_host(target, args) for target in host_targets(args)]
+    return hosts[0] if len(hosts) == 1 else _fleet(hosts, args)
 
-    return MachinedHost(args.bus, read_only=args.read_only)
+
+def _one_host(target: SshTarget | None, args: argparse.Namespace) -> Host:
+    if target is None:
+        from nspawn_tui.host.machined.host import MachinedHost
+
+        return MachinedHost(args.bus, read_only=args.read_only)
+    from nspawn_tui.remote.host import remote_host
+
+    if args.ssh_config:
+        target = dataclasses.replace(target, ssh_config=args.ssh_config)
+    return remote_host(target, read_only=args.read_only)
+
+
+def _fleet(hosts: list[Host], args: argparse.Namespace) -> Host:
+    from nspawn_tui.fleet.host import FleetHost
+
+    return FleetHost(hosts, read_only=args.read_only)
+
+
+def host_targets(args: argparse.Namespace) -> list[SshTarget | None]:
+    """``--host`` values, else the config file's hosts, else this machine (None is local).
+
+    Raises :class:`HostsError` naming the value, or the file and line, that is wrong.
+    """
+    from nspawn_tui.fleet.hostsfile import default_config_path, load_hosts, targets_from_options
+
+    if args.host:
+        return targets_from_options(args.host)
+    path = args.config or default_config_path()
+    if path is not None and os.path.exists(path):
+        found = load_hosts(path)
+        if found:
+            return found
+    elif args.config:
+        raise HostsError(f"{args.config}: no such file")
+    return [None]
 
 
 async def _probe(args: argparse.Namespace) -> None:
@@ -345,6 +421,16 @@ def _attach(args: argparse.Namespace, command: list[str]) -> int:
     return 1 if result.reason == "error" else 0
 
 
+def _serve_metrics(args: argparse.Namespace) -> int:
+    """``nspawn-tui export`` without NAME and FILE: the Prometheus exporter until interrupted."""
+    from nspawn_tui.commands import metrics as metrics_command
+
+    try:
+        return asyncio.run(metrics_command.serve(make_host(args), args))
+    except HostError as exc:
+        return _fail(str(exc))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     raw = list(sys.argv[1:] if argv is None else argv)
     command: list[str] = []
@@ -355,6 +441,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command and args.command != "shell":
         build_parser().error("a command after -- is only for 'shell'")
     try:
+        host_targets(args)  # a wrong --host or hosts file: said before anything runs
+    except HostsError as exc:
+        print(f"nspawn-tui: {clean(str(exc))}", file=sys.stderr)
+        return EXIT_UNAVAILABLE
+    try:
+        if args.command == "export" and args.name is None and args.file is None:
+            return _serve_metrics(args)
         if args.command in {"shell", "login"}:
             return _attach(args, command)
         if args.command == "list" or args.command in SCRIPTS:

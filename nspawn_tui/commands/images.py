@@ -51,12 +51,22 @@ def add_parsers(sub: Any) -> list[argparse.ArgumentParser]:
     )
     importer.add_argument("--force", action="store_true", help="replace an image called NAME")
     exporter: argparse.ArgumentParser = sub.add_parser(
-        "export", help="export image NAME to the new file FILE (never replaced)"
+        "export",
+        help="export image NAME to the new file FILE (never replaced); "
+        "without NAME and FILE: serve metrics for Prometheus",
+        usage="nspawn-tui export NAME FILE [--kind tar|raw]\n"
+        "       nspawn-tui export [--listen ADDRESS:PORT] [--host HOST...]",
     )
-    exporter.add_argument("name", metavar="NAME")
-    exporter.add_argument("file", metavar="FILE")
+    exporter.add_argument("name", metavar="NAME", nargs="?")
+    exporter.add_argument("file", metavar="FILE", nargs="?")
     exporter.add_argument(
         "--kind", choices=EXPORT_KINDS, default="tar", help="tar (default) or raw"
+    )
+    exporter.add_argument(
+        "--listen",
+        default=None,
+        metavar="ADDRESS:PORT",
+        help="metrics: where to serve them (default 127.0.0.1:9750; loopback unless given)",
     )
     return [images, importer, exporter]
 
@@ -70,6 +80,8 @@ async def run(host: Host, args: argparse.Namespace) -> int:
             args.file, args.name, kind, read_only=args.image_read_only, force=args.force
         )
     elif args.command == "export":
+        if args.name is None or args.file is None:
+            raise HostError("export needs an image NAME and a FILE (or neither, for metrics)")
         transfer = await host.export_image(args.name, args.file, args.kind)
     else:
         raise HostError(f"unknown images command {args.command!r}")

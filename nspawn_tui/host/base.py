@@ -75,6 +75,8 @@ class Machine:
     started_at: float | None = None  # seconds since the epoch (wall clock)
     image_type: str | None = None  # "directory", "subvolume", "raw", ... (images)
     read_only: bool = False
+    #: The label of its host in a fleet (``name`` is then ``HOST/NAME``); "" for one host.
+    host: str = ""
 
     @property
     def running(self) -> bool:
@@ -147,6 +149,20 @@ class HostStats:
 
 
 @dataclass(frozen=True, slots=True)
+class HostStatus:
+    """One host of a fleet at one poll: its connection, figures and last round trip."""
+
+    label: str  # unique in the fleet; the HOST of its machines' ``HOST/NAME``
+    description: str  # "machined on ssh root@web1", ...
+    connected: bool
+    error: str | None = None  # why it is down or slow, in words (ssh's own message)
+    stats: HostStats | None = None  # None until its first answer
+    latency_s: float | None = None  # how long its last refresh took
+    group: str = ""  # from the hosts file
+    stale: bool = False  # its last refresh did not answer in time: figures are older
+
+
+@dataclass(frozen=True, slots=True)
 class Snapshot:
     """What one poll of the host returns."""
 
@@ -155,6 +171,8 @@ class Snapshot:
     stats: HostStats
     connected: bool = True
     error: str | None = None  # a problem worth showing (e.g. "machined went away")
+    #: A fleet's hosts, in order (empty for one host: ``stats`` is all there is).
+    hosts: tuple[HostStatus, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +225,8 @@ class Host(ABC):
 
     #: Shown in the header: "demo host", "machined on unix:path=..."
     description: str = ""
+    #: Its name in a fleet and in ``list --json``'s ``host``: "local", or the SSH target's name.
+    label: str = "local"
 
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only

@@ -101,6 +101,7 @@ RULES: dict[str, Rule] = {
         internal=(
             *_HOST_TYPES,
             "nspawn_tui.images",
+            "nspawn_tui.exporter",
             "nspawn_tui.view",
             "nspawn_tui.units",
             "nspawn_tui.safe",
@@ -133,6 +134,24 @@ RULES: dict[str, Rule] = {
             "nspawn_tui.units",
         )
     ),
+    "nspawn_tui.remote": Rule(
+        internal=(
+            *_HOST_TYPES,
+            "nspawn_tui.host.machined",
+            "nspawn_tui.host.hoststats",
+            "nspawn_tui.cgroups",
+            "nspawn_tui.units",
+            "nspawn_tui.safe",
+        ),
+        external=("dbus_next",),
+    ),
+    "nspawn_tui.fleet": Rule(
+        internal=(*_HOST_TYPES, "nspawn_tui.journal", "nspawn_tui.remote.target", "nspawn_tui.safe")
+    ),
+    "nspawn_tui.exporter": Rule(
+        internal=(*_HOST_TYPES, "nspawn_tui.fleet.names", "nspawn_tui.safe"),
+        external=("prometheus_client",),
+    ),
     "nspawn_tui.screens": Rule(
         internal=("nspawn_tui.widgets", *_SCREEN_IMPORTS), external=("textual", "rich")
     ),
@@ -154,6 +173,8 @@ TEXTUAL_FREE = (
     "procs",
     "images",
     "commands",
+    "fleet",
+    "exporter",
 )
 
 

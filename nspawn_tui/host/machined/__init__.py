@@ -8,12 +8,13 @@ implementation behind it: :mod:`.transport` (how the bus is reached: the
 system bus or ``--bus`` today), :mod:`.metrics` (where figures come from:
 local cgroup files today), :mod:`.logs` (journal sources: every
 ``journalctl`` command line goes through a :class:`~.logs.CommandPrefix`,
-empty today) and :mod:`.attach` (shell and login: a PTY passed over D-Bus
-today); the capabilities :mod:`.network` (netlink through
+empty today), :mod:`.attach` (shell and login: a PTY passed over D-Bus
+today) and :mod:`.stats` (the host's own CPU and memory: psutil today); the capabilities :mod:`.network` (netlink through
 :mod:`nspawn_tui.net`), :mod:`.processes` (through :mod:`nspawn_tui.procs`)
 and :mod:`.images` (machined's image calls, checked with
 :mod:`nspawn_tui.images`) with :mod:`.importd` (importd's transfers
 through pipes we count).  It may import dbus-next, psutil, :mod:`nspawn_tui.cgroups`,
 :mod:`nspawn_tui.journal`, :mod:`nspawn_tui.nspawn`, :mod:`nspawn_tui.units`
-and :mod:`nspawn_tui.safe`; never Textual.  Only ``cli.py`` imports it.
+and :mod:`nspawn_tui.safe`; never Textual.  Only ``cli.py`` and :mod:`nspawn_tui.remote` (which fills
+its seams over SSH) import it.
 """

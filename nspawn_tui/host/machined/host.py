@@ -32,7 +32,6 @@ from nspawn_tui.host.base import (
     NoSuchMachine,
     Snapshot,
 )
-from nspawn_tui.host.hoststats import HostStatsReader
 from nspawn_tui.host.machined import bus as du
 from nspawn_tui.host.machined.actions import MachinedActions
 from nspawn_tui.host.machined.attach import MachinedShellAttach, ShellAttach
@@ -41,6 +40,7 @@ from nspawn_tui.host.machined.logs import LOCAL, CommandPrefix, MachinedLogs
 from nspawn_tui.host.machined.metrics import CgroupMetrics, MetricsSource
 from nspawn_tui.host.machined.network import MachinedNetwork
 from nspawn_tui.host.machined.processes import MachinedProcesses
+from nspawn_tui.host.machined.stats import HostStatsSource, LocalStats
 from nspawn_tui.host.machined.transport import BusTransport, SystemBusTransport
 from nspawn_tui.safe import clean
 from nspawn_tui.units.names import unit_of
@@ -83,7 +83,8 @@ class MachinedHost(
     ``bus_address`` is also given to local ``journalctl -M`` (which asks
     machined).  The seams default to this machine: ``transport`` the bus at
     ``bus_address``, ``metrics`` its cgroup files (``layout``: found if None),
-    ``command_prefix`` none, ``shell`` machined's PTYs over the bus.
+    ``command_prefix`` none, ``shell`` machined's PTYs over the bus, ``stats``
+    this machine's CPU and memory (psutil).  ``label`` names the host in a fleet.
     """
 
     def __init__(
@@ -96,9 +97,12 @@ class MachinedHost(
         metrics: MetricsSource | None = None,
         command_prefix: CommandPrefix = LOCAL,
         shell: ShellAttach | None = None,
+        stats: HostStatsSource | None = None,
+        label: str = "local",
     ) -> None:
         super().__init__(read_only=read_only)
         self.bus_address = bus_address
+        self.label = label
         self._transport = transport or SystemBusTransport(bus_address)
         self.description = f"machined on {self._transport.description}"
         self._bus: MessageBus | None = None
@@ -111,7 +115,7 @@ class MachinedHost(
         self._images_at = float("-inf")
         self._image_os_cache: dict[tuple[str, float | None], str] = {}
         self._last_machines: tuple[Machine, ...] = ()
-        self._stats = HostStatsReader()
+        self._stats: HostStatsSource = stats or LocalStats()
         self._watch: asyncio.Task[None] | None = None
         self._init_actions()
         self._log_dirs: dict[str, str | None] = {}
@@ -372,12 +376,12 @@ class MachinedHost(
             return Snapshot(
                 machines=self._last_machines,
                 samples={},
-                stats=self._stats.read(),
+                stats=await self._stats.read(),
                 connected=False,
                 error=f"{exc}; reconnecting…",
             )
         self._last_machines = tuple(machines)
-        return Snapshot(machines=tuple(machines), samples=samples, stats=self._stats.read())
+        return Snapshot(machines=tuple(machines), samples=samples, stats=await self._stats.read())
 
     def _limits_changed(self, name: str) -> None:
         """Limits of ``name`` were set: read them again at the next poll."""
