@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import labkit
 import pytest
@@ -81,3 +82,9 @@ def nested_lab(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
     finally:
         _BOOT_TIMES.update(nested.boot_times)
         nested.close()
+
+
+@pytest.fixture(scope="session")
+def outer_ssh(nested_lab: labkit.NestedLab, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``labkit.sshd.SshAccess`` to the outer host's real sshd (loopback), files of the test's own."""
+    return nested_lab.ssh_access(tmp_path_factory.mktemp("ssh"))

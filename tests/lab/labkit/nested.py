@@ -20,6 +20,7 @@ from pathlib import Path
 from .common import MACHINES_DIR, LabError, container_env, run, wait_for
 from .flat import FlatLab
 from .rootfs import DEFAULT_PACKAGES, ensure_rootfs, install_root
+from .sshd import SshAccess, client_files, free_port, prepare_root
 
 INNER_NSPAWN = """[Exec]
 PrivateUsers=no
@@ -44,6 +45,7 @@ OUTER_PACKAGES: tuple[str, ...] = (
     "libgdbm6",
     "libexpat1",
     "procps",
+    "openssh-server",  # a real sshd: the outer as a remote host (labkit.sshd)
 )
 
 
@@ -88,6 +90,8 @@ class NestedLab:
         self._stopped_inner = list(stopped_inner)
         self.binds, self.needs_python = python_binds()
         self.boot_times: dict[str, float] = {}
+        #: The outer's sshd port on 127.0.0.1 (chosen before it boots).
+        self.ssh_port = 0
 
     @property
     def outer_root(self) -> Path:
@@ -105,14 +109,30 @@ class NestedLab:
         packages = [*DEFAULT_PACKAGES, *OUTER_PACKAGES, *(["python3"] if self.needs_python else [])]
         tarball = ensure_rootfs(packages)
         self.host.add_image(self.outer, tarball)
+        self.ssh_port = free_port()
+        prepare_root(self.outer_root, self.ssh_port)
         for name in self._boot_inner + self._stopped_inner:
             self.add_inner_image(name)
         binds = [f"--bind-ro={path}" for path in self.binds]
-        self.outer_leader = self.host.boot(self.outer, extra_args=binds).leader
+        # on the VM's network (as LAB.md found it): its sshd listens on the VM's loopback
+        self.outer_leader = self.host.boot(self.outer, extra_args=binds, veth=False).leader
         self.boot_times[self.outer] = self.host.boot_times[self.outer]
         for name in self._boot_inner:
             self.start_inner(name)
         return self
+
+    def ssh_access(self, where: Path) -> SshAccess:
+        """Client files in ``where`` reaching the outer's sshd as root; waits until it answers."""
+        access = client_files(self.outer_root, self.ssh_port, where)
+        wait_for(
+            lambda: True if run(access.argv("true"), timeout=15).returncode == 0 else None,
+            timeout=60,
+            what=f"sshd in {self.outer} on 127.0.0.1:{self.ssh_port}",
+            interval=0.5,
+            details=lambda: run(access.argv("true"), timeout=15).stderr
+            + self.run(["systemctl", "status", "--no-pager", "ssh"]).stdout,
+        )
+        return access
 
     def close(self) -> None:
         """Power the outer off (its systemd stops the inner containers)."""
