@@ -294,7 +294,10 @@ async def _list(args: argparse.Namespace) -> int:
         if not snapshot.connected:
             raise HostUnavailable(snapshot.error or "host not reachable")
         networks = await _networks(host, snapshot) if args.json else {}
-        records = machine_records(snapshot, host.now(), networks)
+        records = machine_records(snapshot, host.now(), networks, host=host.label)
+        for status in snapshot.hosts:  # a fleet: say which hosts are missing or late
+            if status.error:
+                print(f"nspawn-tui: {status.label}: {clean(status.error)}", file=sys.stderr)
     finally:
         await host.close()
     if args.json:

@@ -51,12 +51,18 @@ def interface_record(interface: Interface) -> dict[str, Any]:
 
 
 def machine_records(
-    snapshot: Snapshot, now: float, networks: dict[str, NetworkInfo] | None = None
+    snapshot: Snapshot,
+    now: float,
+    networks: dict[str, NetworkInfo] | None = None,
+    *,
+    host: str | None = None,
 ) -> list[dict[str, Any]]:
     """The ``list --json`` objects: null where a figure is unavailable.
 
     Texts are the host's as they are (JSON escapes them).  ``networks``: the
     interfaces of running machines, by name (``interfaces`` is null without).
+    ``host``: the label of a single host (a fleet's machines carry their own);
+    a machine's ``host`` is null when neither says.
     """
     networks = networks or {}
     records = []
@@ -67,6 +73,7 @@ def machine_records(
         records.append(
             {
                 "name": machine.name,
+                "host": machine.host or host or None,
                 "class": machine.machine_class,
                 "state": machine.state,
                 "os": machine.os or None,
@@ -105,8 +112,13 @@ def machine_records(
 
 
 def table(records: list[dict[str, Any]]) -> str:
-    """The ``list`` table: every cell cleaned, columns aligned by terminal cells."""
+    """The ``list`` table: every cell cleaned, columns aligned by terminal cells.
+
+    A HOST column first when the machines are on more than one host.
+    """
+    fleet = len({r.get("host") for r in records}) > 1
     header = (
+        *(("HOST",) if fleet else ()),
         "NAME",
         "STATE",
         "OS",
@@ -122,6 +134,7 @@ def table(records: list[dict[str, Any]]) -> str:
     for r in records:
         rows.append(
             (
+                *((clean(r["host"] or ""),) if fleet else ()),
                 clean(r["name"]),
                 clean(r["state"]),
                 clean(r["os"]) or "—",

@@ -1,11 +1,11 @@
 """A fleet: several hosts (this machine and remote ones over SSH) as one Host.
 
 Owns :mod:`.hostsfile` (the hosts of the config file and of ``--host``),
-:mod:`.names` (a machine's fleet name ``HOST/NAME``) and :mod:`.host`
-(:class:`~.host.FleetHost`: polls each host concurrently, never two polls of
-one host at once, marks a host that is down or slow with the reason and
-reconnects it with back-off, and routes every call to the host of the
-machine).
+:mod:`.names` (a machine's fleet name ``HOST/NAME``), :mod:`.host`
+(:class:`~.host.FleetHost`: routes every call to the host of the machine),
+:mod:`.poller` (polls each host concurrently, never two polls of one host at
+once, marks a host that is down or slow with the reason and reconnects it with
+back-off) and :mod:`.logs` (the journals of several hosts merged).
 
 Never imports Textual or a Host implementation (``cli.py`` builds the hosts).
 May import: the Host interface and its types (nspawn_tui.host.base,

@@ -87,7 +87,10 @@ def parse_hosts(text: str, where: str) -> list[SshTarget | None]:
     labels: set[str] = set()
     for index, entry in enumerate(entries):
         line = _entry_line(text, index)
-        at = f"{where}, line {line}" if line else f"{where}, hosts entry {index + 1}"
+        if line:
+            at = f"{where}, line {line}"
+        else:  # an inline list (hosts = [{...}, ...]): its line, and which entry
+            at = f"{where}, line {_line_of(text, 'hosts')}, hosts entry {index + 1}"
         target = _entry(entry, at)
         label = LOCAL if target is None else target.name
         if label in labels:
@@ -111,11 +114,15 @@ def _entry(entry: Any, at: str) -> SshTarget | None:
     if "address" not in entry:
         raise HostsError(f"{at}: the host has no 'address' ([USER@]HOST[:PORT] or \"local\")")
     try:
+        parse_target(entry["address"])
+    except TargetError as exc:
+        raise HostsError(f"{at}: 'address' {exc}") from None
+    try:
         return parse_target(
             entry["address"], label=entry.get("name", ""), group=entry.get("group", "")
         )
-    except TargetError as exc:
-        raise HostsError(f"{at}: 'address' {exc}") from None
+    except TargetError as exc:  # the address is fine: the name is not
+        raise HostsError(f"{at}: 'name' {exc}") from None
 
 
 def _line_of(text: str, key: str) -> int:

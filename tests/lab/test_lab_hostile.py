@@ -492,7 +492,9 @@ def test_dashboard_logs_and_record_view_in_tmux(
     # the pane shows dead when the pty closes; its status only once tmux reaped the program
     ended = "#{pane_dead}:#{pane_dead_status}#{pane_dead_signal}"
     terminal.wait(lambda _s: re.fullmatch(r"1:\S+", terminal.pane(ended)), "nspawn-tui to quit")
-    status = terminal.pane("#{pane_dead_status}") or f"signal {terminal.pane('#{pane_dead_signal}')}"
+    status = (
+        terminal.pane("#{pane_dead_status}") or f"signal {terminal.pane('#{pane_dead_signal}')}"
+    )
 
     raw = terminal.recording.read_bytes()
     problems = []
