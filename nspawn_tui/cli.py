@@ -428,6 +428,7 @@ def _serve_metrics(args: argparse.Namespace) -> int:
     """``nspawn-tui export`` without NAME and FILE: the Prometheus exporter until interrupted."""
     from nspawn_tui.commands import metrics as metrics_command
 
+    args.read_only = True  # the exporter only reads: nothing can change the host through it
     try:
         return asyncio.run(metrics_command.serve(make_host(args), args))
     except HostError as exc:

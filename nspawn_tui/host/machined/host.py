@@ -158,12 +158,22 @@ class MachinedHost(
         self._close_network()
 
     async def _watch_disconnect(self, bus: MessageBus) -> None:
-        await bus.wait_for_disconnect()
+        # dbus-next ends the wait with the error that broke the connection (an
+        # end of file, a reset): that is a disconnection too, said with its reason.
+        lost = asyncio.ensure_future(bus.wait_for_disconnect())
+        try:
+            await asyncio.wait({lost})
+        finally:
+            if not lost.done():
+                lost.cancel()  # the host is closing (this watch was cancelled)
+        error = lost.exception()
         if self._bus is bus:
             self._bus = None
+            why = f" ({error})" if error is not None else ""
             self.hub.publish(
                 HostEvent(
-                    EventKind.DISCONNECTED, message="the connection to the system bus was lost"
+                    EventKind.DISCONNECTED,
+                    message=f"the connection to the system bus was lost{why}",
                 )
             )
 
