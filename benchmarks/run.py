@@ -8,7 +8,8 @@ Benchmarks (each module has ``run() -> dict[str, float]`` and prints its own tab
 - bench_net_sweep: network sweep on real veth links vs ``ip -s -j link`` (root);
 - bench_dashboard: the installed app in tmux, htop in the same run;
 - bench_startup: first paint with 100 machines;
-- bench_memory: RSS with 1,000 machines and 100k log lines (own process).
+- bench_memory: RSS with 1,000 machines and 100k log lines (own process);
+- bench_fleet: 3 hosts x 50 machines at 1 Hz over a loopback sshd vs one local host (root).
 
 A benchmark that is missing or raises is reported and skipped; the others run.
 ``BENCH_ONLY=sweep,startup`` runs a subset. See benchmarks/README.md.
@@ -28,7 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TEXTUAL_ANIMATIONS", "none")
 
-ORDER = ("journal", "relay", "sweep", "net_sweep", "dashboard", "startup", "memory")
+ORDER = ("journal", "relay", "sweep", "net_sweep", "dashboard", "startup", "memory", "fleet")
 
 #: figure -> (target, "max" when lower is better / "min" when higher is better)
 TARGETS: dict[str, tuple[float, str]] = {
@@ -63,6 +64,13 @@ def _derived(figures: dict[str, float]) -> dict[str, float]:
     sent, htop_sent = figures.get("dashboard_bytes_per_s"), figures.get("htop_bytes_per_s")
     if sent is not None and htop_sent:
         out["dashboard_htop_bytes_ratio"] = round(sent / htop_sent, 2)
+    fleet_cpu, local_cpu = figures.get("fleet_cpu_percent"), figures.get("fleet_local_cpu_percent")
+    if fleet_cpu is not None and local_cpu:
+        out["fleet_local_cpu_ratio"] = round(fleet_cpu / local_cpu, 2)  # 3 ssh hosts vs 1 local
+    fleet_p50 = figures.get("fleet_latency_p50_ms")
+    local_p50 = figures.get("fleet_local_latency_p50_ms")
+    if fleet_p50 is not None and local_p50:
+        out["fleet_local_latency_ratio"] = round(fleet_p50 / local_p50, 2)
     return out
 
 
@@ -94,6 +102,17 @@ def _verdicts(figures: dict[str, float]) -> list[tuple[str, str]]:
                 f"{floor:g} % for the same changed lines with no data, "
                 f"{figures.get('textual_idle_cpu_percent', float('nan')):g} % idle; "
                 f"nspawn-tui above it: {figures.get('dashboard_over_textual_cpu_percent', float('nan')):g} %",
+            )
+        )
+    if "fleet_cpu_percent" in figures:
+        rows.append(
+            (
+                "  fleet (no target)",
+                f"3 ssh hosts x 50: {figures['fleet_cpu_percent']:g} % CPU, "
+                f"{figures.get('fleet_ssh_bytes_per_s_per_host', float('nan')):g} B/s per host, "
+                f"p50 {figures.get('fleet_latency_p50_ms', float('nan')):g} ms; one local host: "
+                f"{figures.get('fleet_local_cpu_percent', float('nan')):g} %, "
+                f"p50 {figures.get('fleet_local_latency_p50_ms', float('nan')):g} ms",
             )
         )
     return rows
