@@ -4,7 +4,8 @@ Owns the SSH destination (:mod:`.target`), ssh's error messages in words
 (:mod:`.errors`), the D-Bus transport through ``ssh HOST systemd-stdio-bridge``
 (:mod:`.transport`), one long-lived remote ``sh`` answering batched file reads
 (:mod:`.shell`), the metrics read from systemd's unit accounting or those
-reads (:mod:`.metrics`), the shell attach through ``ssh -t HOST machinectl``
+reads (:mod:`.metrics`), the host's own CPU and memory from its /proc
+(:mod:`.stats`), the shell attach through ``ssh -t HOST machinectl``
 (:mod:`.attach`), and the factory that fills a machined host's seams with
 them (:mod:`.host`).
 

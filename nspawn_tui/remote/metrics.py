@@ -1,35 +1,27 @@
-"""A remote host's figures: systemd's unit accounting over the bus, the rest from cgroup files
-read by the host's :class:`~nspawn_tui.remote.shell.RemoteShell`, and the host's own CPU/memory.
+"""A remote host's machine figures: systemd's unit accounting over the bus, the rest from cgroup
+files read by the host's :class:`~nspawn_tui.remote.shell.RemoteShell`.
 
 :class:`RemoteMetrics` (a :class:`~nspawn_tui.host.machined.metrics.MetricsSource`)
-asks systemd, at every refresh, for one ``GetAll`` of
-``org.freedesktop.systemd1.Service`` on each running machine's unit, all
-machines at once (pipelined over the one bus connection; the unit's object
-path comes from one ``GetUnit``, kept until the machine is forgotten).
-``CPUUsageNSec``, ``MemoryCurrent``, ``TasksCurrent``, ``IOReadBytes`` and
-``IOWriteBytes`` give the figures where systemd accounts them; 2**64-1 is
-"not set".  ``MemoryMax``, ``MemoryHigh`` and ``TasksMax`` give the limits
-(2**64-1 is "no limit" there).  A figure systemd does not set is read from
-the unit's cgroup files, chosen exactly as locally
-(:func:`nspawn_tui.cgroups.figures.fields_for` on the remote layout, learnt
-once from the remote ``/proc/self/mountinfo``) and parsed by the same
-parsers, all machines' files in ONE batch of the shell.  Peak memory and OOM
-kills, which systemd 252 does not account, come from the files every
-``slow_interval`` seconds.  CPU % and I/O rates come from the deltas
-(:class:`~nspawn_tui.cgroups.RateTracker`).  A figure neither source has
-stays None (``n/a``) and :attr:`RemoteMetrics.reasons` says why, per machine.
+asks systemd at each refresh for the unit properties it needs one by one
+(``Properties.Get``: a Service's ``GetAll`` is 11 KB, one ``Get`` under 100
+bytes), every call of every machine pipelined over the one bus connection
+(one round trip; ``GetUnit`` once per machine): ``COUNTERS`` at every refresh,
+``LIMITS`` every ``limits_interval`` s, ``ControlGroup`` once.  A property
+systemd reported as not set for the unit (2**64-1, except the limits where
+it is "no limit"; or no such property) is asked again only every
+``reprobe_interval`` s (so ``set-property CPUAccounting=yes`` or a
+daemon-reexec is noticed) or after ``forget``/``refresh_limits``.
 
-The first refresh may cost a second round trip (the mount table, and a
-leader's ``/proc/PID/cgroup`` when systemd's manager is not on the bus);
-after that a refresh costs at most one batch of the shell.
-
-:class:`RemoteStats` (a :class:`~nspawn_tui.host.machined.stats.HostStatsSource`)
-registers ``/proc/stat``, ``/proc/meminfo`` and the hostname with the shell
-(:meth:`~nspawn_tui.remote.shell.RemoteShell.also_read`): they ride along with
-the batch :meth:`RemoteMetrics.sample` sends, and :meth:`RemoteStats.read`
-(called right after it by the machined host) computes from that batch;
-only when no batch was sent since its last read does it send one itself.
-So a refresh is one round trip to the host, whichever needs it.
+A figure systemd does not set is read from the unit's cgroup files, chosen
+exactly as locally (:func:`nspawn_tui.cgroups.figures.fields_for` on the
+remote layout, learnt once from the remote ``/proc/self/mountinfo``), all
+machines' files in ONE batch of the shell; peak memory and OOM kills every
+``slow_interval`` s.  CPU % and I/O rates come from the deltas.  A figure
+neither source has stays None (``n/a``); :meth:`RemoteMetrics.reason` says
+why.  The first refresh may cost a second round trip (``GetUnit``, the mount
+table, a leader's ``/proc/PID/cgroup``).  The host's own figures
+(:class:`~nspawn_tui.remote.stats.RemoteStats`, re-exported here) ride along
+with the shell's batch.
 """
 
 from __future__ import annotations
@@ -45,23 +37,34 @@ from dbus_next.aio import MessageBus
 
 from nspawn_tui import cgroups
 from nspawn_tui.cgroups import figures as fg
-from nspawn_tui.host.base import UNLIMITED, HostError, HostStats, HostUnavailable, Machine, Sample
+from nspawn_tui.host.base import UNLIMITED, HostUnavailable, Machine, Sample
 from nspawn_tui.remote.shell import RemoteShell
-from nspawn_tui.safe import clean
+from nspawn_tui.remote.stats import RemoteStats as RemoteStats  # where it used to live
 
 NOT_SET: Final = 2**64 - 1
 SYSTEMD1: Final = "org.freedesktop.systemd1"
+PROPERTIES: Final = "org.freedesktop.DBus.Properties"
+MANAGER: Final = "/org/freedesktop/systemd1"
 #: errors of a bus (or manager) that is gone, not of one unit
 _GONE: Final = frozenset(
     "org.freedesktop.DBus.Error." + name
     for name in ("ServiceUnknown", "NameHasNoOwner", "NoReply", "Disconnected", "TimedOut")
 )
+#: a Get of a property this systemd does not have (MemoryPeak before 256): not set
+_NO_PROPERTY: Final = frozenset(
+    {"org.freedesktop.DBus.Error.UnknownProperty", "org.freedesktop.DBus.Error.InvalidArgs"}
+)
 MOUNTINFO: Final = "/proc/self/mountinfo"
-PROC_STAT: Final = "/proc/stat"
-MEMINFO: Final = "/proc/meminfo"
-HOSTNAME: Final = "/proc/sys/kernel/hostname"
-STATS_FILES: Final = (PROC_STAT, MEMINFO, HOSTNAME)
+#: calls in flight on the bus at once: dbus-next 0.2.3 drops the connection when its socket's
+#: send buffer is full (EAGAIN), which ~500 pipelined Gets did on the lab
+MAX_IN_FLIGHT: Final = 64
 
+#: asked at every refresh, unless systemd said it does not set them for the unit
+COUNTERS: Final = ("CPUUsageNSec", "MemoryCurrent", "TasksCurrent", "IOReadBytes", "IOWriteBytes")
+#: asked every ``limits_interval`` (MemoryPeak: only where systemd sets it)
+LIMITS: Final = ("MemoryMax", "MemoryHigh", "TasksMax", "MemoryPeak")
+#: 2**64-1 (or no such property) there means "not set": asked again every ``reprobe_interval``
+_MAY_BE_UNSET: Final = frozenset((*COUNTERS, "MemoryPeak"))
 #: figure slot -> (what it is called, systemd's property)
 _ACCOUNTED: Final = (
     (fg.CPU, "CPU", "CPUUsageNSec"),
@@ -120,6 +123,9 @@ class _Unit:
     cgroup: str | None = None  # relative to the cgroup root
     paths: cgroups.CgroupPaths | None = None
     slow: dict[int, tuple[float, Any]] = field(default_factory=dict)  # slot -> (read at, value)
+    unset: dict[str, float] = field(default_factory=dict)  # property -> when found not set
+    limits: dict[str, Any] = field(default_factory=dict)  # the LIMITS' last values
+    limits_at: float | None = None  # when they were asked
 
 
 class RemoteMetrics:
@@ -131,18 +137,29 @@ class RemoteMetrics:
         *,
         layout: cgroups.CgroupLayout | None = None,
         slow_interval: float = 5.0,
+        limits_interval: float = 5.0,
+        reprobe_interval: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._shell = shell
         self._slow_interval = slow_interval
+        self._limits_interval = limits_interval
+        self._reprobe_interval = reprobe_interval
         self._clock = clock
         self._layout = layout  # the remote host's; None: learnt from its mount table
         self._units: dict[str, _Unit] = {}
+        self._window = asyncio.Semaphore(MAX_IN_FLIGHT)
         self._rates = cgroups.RateTracker()
-        #: machine -> why some of its figures are n/a (for the detail panel)
+        #: machine -> why some of its figures are n/a (see :meth:`reason`)
         self.reasons: dict[str, str] = {}
         #: the shell's last failure (the files' figures are then n/a), None after a good batch
         self.shell_error: str | None = None
+
+    def reason(self, name: str) -> str | None:
+        """Why figures of machine ``name`` are n/a at the last sample, in words (for the
+        detail panel); None when all of CPU, memory, tasks and IO are there or it is unknown.
+        Remote words in it (ssh's stderr) are cleaned; pass it through ``safe.clean`` anyway."""
+        return self.reasons.get(name) or None
 
     def forget(self, name: str) -> None:
         self._units.pop(name, None)
@@ -150,9 +167,13 @@ class RemoteMetrics:
         self.reasons.pop(name, None)
 
     def refresh_limits(self, name: str) -> None:
+        """Ask the limits and every property found not set again at the next sample (and read
+        the slow files again)."""
         unit = self._units.get(name)
         if unit is not None:
             unit.slow.clear()
+            unit.unset.clear()
+            unit.limits_at = None
 
     def close(self) -> None:
         """Nothing to release here: whoever made the shell closes it (``await shell.close()``)."""
@@ -161,8 +182,7 @@ class RemoteMetrics:
     async def cgroup(self, machine: Machine, systemd: MessageBus | None) -> str | None:
         unit = self._units.setdefault(machine.name, _Unit())
         if unit.cgroup is None and systemd is not None and machine.unit:
-            props = await self._properties(machine, unit, systemd)
-            unit.cgroup = str(props.get("ControlGroup") or "") or None
+            await self._properties(machine, unit, systemd, ["ControlGroup"], self._clock())
         if unit.cgroup is None:
             try:
                 await self._resolve([machine], systemd)
@@ -175,11 +195,21 @@ class RemoteMetrics:
     ) -> dict[str, Sample]:
         running = [m for m in machines if m.running]
         units = [self._units.setdefault(m.name, _Unit()) for m in running]
-        props = await asyncio.gather(
-            *(self._properties(m, u, systemd) for m, u in zip(running, units, strict=True))
-        )
         now = self._clock()
-        values = [values_from_properties(p) for p in props]
+        results = await asyncio.gather(
+            *(
+                self._properties(m, u, systemd, self._due(u, now), now)
+                for m, u in zip(running, units, strict=True)
+            ),
+            return_exceptions=True,
+        )
+        props: list[dict[str, Any]] = []
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result  # HostUnavailable: the bus is gone (a unit's error gave {})
+            props.append(result)
+        now = self._clock()
+        values = [values_from_properties(p | u.limits) for p, u in zip(props, units, strict=True)]
         wanted = [
             self._wanted(m, u, v, now) for m, u, v in zip(running, units, values, strict=True)
         ]
@@ -201,34 +231,66 @@ class RemoteMetrics:
 
     # --------------------------------------------------------- systemd's side
 
+    def _due(self, unit: _Unit, now: float) -> list[str]:
+        """The properties to ask the unit for at this refresh (see the module docstring)."""
+        names = list(COUNTERS)
+        if unit.limits_at is None or now - unit.limits_at >= self._limits_interval:
+            names += LIMITS
+        if unit.cgroup is None:
+            names.append("ControlGroup")
+        return [
+            name
+            for name in names
+            if (seen := unit.unset.get(name)) is None or now - seen >= self._reprobe_interval
+        ]
+
     async def _properties(
-        self, machine: Machine, unit: _Unit, systemd: MessageBus | None
-    ) -> dict[str, Any]:
-        """The unit's Service (or Scope) properties, {} when there is no systemd or no unit."""
-        if systemd is None or not machine.unit:
+        self, machine: Machine, unit: _Unit, systemd: MessageBus | None, names: list[str],
+        now: float,
+    ) -> dict[str, Any]:  # fmt: skip
+        """The unit's Service (or Scope) properties ``names``, all asked at once; {} when there
+        is no systemd, no unit or the unit is gone; a property systemd lacks is None."""
+        if systemd is None or not machine.unit or not names:
             return {}
         iface = "org.freedesktop.systemd1." + (
             "Scope" if machine.unit.endswith(".scope") else "Service"
         )
-        try:
-            if unit.object_path is None:
-                (path,) = await _call(
-                    systemd, "/org/freedesktop/systemd1", SYSTEMD1 + ".Manager", "GetUnit",
-                    [machine.unit],
-                )  # fmt: skip
-                unit.object_path = str(path)
-            (body,) = await _call(
-                systemd, unit.object_path, "org.freedesktop.DBus.Properties", "GetAll", [iface]
-            )
-            props = {key: variant.value for key, variant in body.items()}
-        except HostUnavailable:
-            raise
-        except HostError:
-            unit.object_path = None  # the unit went away: look it up again next time
-            return {}
+        if unit.object_path is None:
+            reply = await _call(systemd, MANAGER, SYSTEMD1 + ".Manager", "GetUnit", [machine.unit])
+            if reply.message_type == MessageType.ERROR:  # not loaded (NoSuchUnit)
+                return _lost(unit)
+            unit.object_path = str(reply.body[0])
+        path = unit.object_path
+        replies = await asyncio.gather(
+            *(self._get(systemd, path, iface, name) for name in names),
+            return_exceptions=True,
+        )
+        props: dict[str, Any] = {}
+        for name, reply in zip(names, replies, strict=True):
+            if isinstance(reply, BaseException):
+                raise reply  # HostUnavailable: the bus is gone
+            if reply.message_type != MessageType.ERROR:
+                props[name] = reply.body[0].value
+            elif reply.error_name in _NO_PROPERTY:
+                props[name] = None
+            else:  # the unit went away: look it up again next time
+                return _lost(unit)
+        for name, value in props.items():
+            if name in _MAY_BE_UNSET:
+                if isinstance(value, int) and value != NOT_SET:
+                    unit.unset.pop(name, None)
+                else:
+                    unit.unset[name] = now
+        if any(name in props for name in LIMITS):
+            unit.limits.update({name: props[name] for name in LIMITS if name in props})
+            unit.limits_at = now
         if unit.cgroup is None and (group := props.get("ControlGroup")):
             unit.cgroup = str(group)
         return props
+
+    async def _get(self, systemd: MessageBus, path: str, iface: str, name: str) -> Message:
+        async with self._window:
+            return await _call(systemd, path, PROPERTIES, "Get", [iface, name])
 
     # ------------------------------------------------------------ the files
 
@@ -248,10 +310,8 @@ class RemoteMetrics:
     @staticmethod
     def _slots(unit: _Unit) -> list[tuple[int, bool]]:
         if unit.paths is None:  # not resolved yet: the figures the files would give
-            return [(fg.CPU, False), (fg.MEM, False), (fg.TASKS, False), (fg.IO, False)] + [
-                (fg.MEM_PEAK, True),
-                (fg.OOM, True),
-            ]
+            fast = [(slot, False) for slot in (fg.CPU, fg.MEM, fg.TASKS, fg.IO)]
+            return [*fast, (fg.MEM_PEAK, True), (fg.OOM, True)]
         return [(slot, slow) for slot, slow, _ in fg.fields_for(unit.paths)]
 
     async def _resolve(self, machines: Sequence[Machine], systemd: MessageBus | None) -> None:
@@ -341,16 +401,24 @@ class RemoteMetrics:
         return "; ".join(words)
 
 
+def _lost(unit: _Unit) -> dict[str, Any]:
+    """The unit went away: look it up again next time, its limits with it; no properties."""
+    unit.object_path, unit.limits_at = None, None
+    unit.limits.clear()
+    return {}
+
+
 async def _call(
     bus: MessageBus, path: str, interface: str, member: str, body: list[str]
-) -> list[Any]:
-    """One call to systemd (machined's bus helpers belong to the machined host, which only
-    cli.py and remote.host may import); HostUnavailable when the bus or manager is gone."""
+) -> Message:
+    """One call to systemd (machined's bus helpers are the machined host's, which only cli.py
+    and remote.host may import): its reply, an error included; HostUnavailable when the bus
+    or the manager is gone."""
     if not bus.connected:
         raise HostUnavailable("the connection to the system bus was lost")
     msg = Message(
         destination=SYSTEMD1, path=path, interface=interface, member=member,
-        signature="s", body=body,
+        signature="s" * len(body), body=body,
     )  # fmt: skip
     try:
         reply = await bus.call(msg)
@@ -358,11 +426,10 @@ async def _call(
         raise HostUnavailable(f"the connection to the system bus was lost ({exc})") from None
     if reply is None:
         raise HostUnavailable(f"{member}: no reply")
-    if reply.message_type == MessageType.ERROR:
+    if reply.message_type == MessageType.ERROR and reply.error_name in _GONE:
         text = reply.body[0] if reply.body and isinstance(reply.body[0], str) else ""
-        error = HostUnavailable if reply.error_name in _GONE else HostError
-        raise error(f"{member}: {text or reply.error_name}")
-    return list(reply.body)
+        raise HostUnavailable(f"{member}: {text or reply.error_name}")
+    return reply
 
 
 def _parse(parse: fg.Parse, text: str | None) -> Any:
@@ -372,105 +439,3 @@ def _parse(parse: fg.Parse, text: str | None) -> Any:
         return parse(text)
     except ValueError:
         return None
-
-
-# ------------------------------------------------------------ the host's own figures
-
-
-def parse_proc_stat(text: str) -> tuple[int, int, int]:
-    """(all jiffies, idle jiffies, CPU count) from ``/proc/stat``; ValueError when malformed."""
-    total = idle = count = 0
-    found = False
-    for line in text.splitlines():
-        key, _, rest = line.partition(" ")
-        if key == "cpu":
-            numbers = [int(word) for word in rest.split()]
-            if len(numbers) < 4:
-                raise ValueError("a short cpu line")
-            total = sum(numbers[:8])  # guest time is already counted in user time
-            idle = numbers[3] + (numbers[4] if len(numbers) > 4 else 0)  # idle + iowait
-            found = True
-        elif key.startswith("cpu") and key[3:].isdigit():
-            count += 1
-    if not found:
-        raise ValueError("no cpu line")
-    return total, idle, max(count, 1)
-
-
-def parse_meminfo(text: str) -> tuple[int | None, int | None]:
-    """(total, used) bytes from ``/proc/meminfo``; used = total - available, as psutil."""
-    kib: dict[str, int] = {}
-    for line in text.splitlines():
-        key, _, rest = line.partition(":")
-        words = rest.split()
-        if words and words[0].isdigit():
-            kib[key] = int(words[0])
-    total = kib.get("MemTotal")
-    if total is None:
-        return None, None
-    available = kib.get("MemAvailable")
-    if available is None and "MemFree" in kib:  # kernels before 3.14
-        available = kib["MemFree"] + kib.get("Buffers", 0) + kib.get("Cached", 0)
-    used = None if available is None else max(total - available, 0) * 1024
-    return total * 1024, used
-
-
-class RemoteStats:
-    """The remote host's CPU %, memory and name (see the module docstring)."""
-
-    def __init__(self, shell: RemoteShell) -> None:
-        self._shell = shell
-        shell.also_read(STATS_FILES)
-        self._seen = -1  # the shell's batch count at the last read
-        self._previous: tuple[int, int] | None = None  # (all, idle) jiffies
-        self._last: HostStats | None = None
-        #: why the last read had nothing (the shell's failure), None after a good one
-        self.error: str | None = None
-
-    async def read(self) -> HostStats:
-        """The figures of the shell's latest batch, or of a batch of its own when none was
-        sent since the previous read.  Never raises: when the shell fails, the last known
-        name and CPU count with the figures None (``n/a``), and :attr:`error` says why."""
-        if self._shell.batches == self._seen or not self._has_all():
-            try:
-                await self._shell.read_files(())
-            except HostUnavailable as exc:
-                self.error = str(exc)
-                self._previous = None
-                last = self._last
-                return HostStats(
-                    hostname=last.hostname if last else "",
-                    cpu_count=last.cpu_count if last else 1,
-                    cpu_percent=None,
-                    memory_total=None,
-                    memory_used=None,
-                )
-        self._seen = self._shell.batches
-        self.error = None
-        self._last = self.compute(self._shell.latest_extra)
-        return self._last
-
-    def _has_all(self) -> bool:
-        return all(path in self._shell.latest_extra for path in STATS_FILES)
-
-    def compute(self, texts: dict[str, str | None]) -> HostStats:
-        """HostStats from the files' texts; CPU % from the previous call's counters."""
-        cpu_percent: float | None = None
-        count = self._last.cpu_count if self._last else 1
-        try:
-            total, idle, count = parse_proc_stat(texts.get(PROC_STAT) or "")
-        except ValueError:
-            self._previous = None
-        else:
-            old, self._previous = self._previous, (total, idle)
-            if old is not None and total > old[0] and idle >= old[1]:
-                busy = (total - old[0]) - (idle - old[1])
-                cpu_percent = max(0.0, min(100.0, busy / (total - old[0]) * 100.0))
-        memory_total, memory_used = parse_meminfo(texts.get(MEMINFO) or "")
-        return HostStats(
-            hostname=clean((texts.get(HOSTNAME) or "").strip()),
-            cpu_count=count,
-            cpu_percent=cpu_percent,
-            memory_total=memory_total,
-            memory_used=memory_used,
-        )

@@ -14,6 +14,7 @@ import asyncio
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import cast
 
 import labkit
 import pytest
@@ -148,3 +149,84 @@ async def test_the_cpu_figure_rises_while_the_inner_burns(
     host = await stats.read()
     assert host.cpu_percent is not None and host.cpu_percent > 0.0
     print(f"\n[{shell.argv[0]}] CPU % while burning: {seen}; outer {host.cpu_percent:.0f}%")
+
+
+class CountingBus:
+    """The outer's bus, counting the bytes of each call and of its reply (as marshalled)."""
+
+    def __init__(self, bus: MessageBus) -> None:
+        self._bus = bus
+        self.calls = 0
+        self.sent = 0
+        self.received = 0
+
+    @property
+    def connected(self) -> bool:
+        return bool(self._bus.connected)
+
+    async def call(self, msg: Message) -> Message | None:
+        self.calls += 1
+        self.sent += len(msg._marshall(False))
+        reply = await self._bus.call(msg)
+        if reply is not None:
+            self.received += len(reply._marshall(False))
+        return reply
+
+
+async def reply_path(bus: MessageBus) -> str:
+    reply = await du.call(
+        bus, du.SYSTEMD1, du.SYSTEMD1_PATH, du.SYSTEMD1_MANAGER, "GetUnit", "s", [UNIT]
+    )
+    return str(reply[0])
+
+
+async def all_properties(bus: CountingBus, path: str) -> None:
+    msg = Message(
+        destination=du.SYSTEMD1, path=path, interface=du.PROPERTIES, member="GetAll",
+        signature="s", body=["org.freedesktop.systemd1.Service"],
+    )  # fmt: skip
+    assert await bus.call(msg) is not None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+async def test_bus_bytes_per_refresh_for_1_and_50_machines(
+    nested_lab: labkit.NestedLab, outer_bus: MessageBus
+) -> None:
+    """50 machines are played by 50 names of ntl-inner1's unit (each asked on its own, as 50
+    units would be), refreshed once a (fake) second for 40 seconds: the limits' and the
+    unset properties' periods included."""
+    shell = RemoteShell(["nsenter", "-t", str(nested_lab.outer_leader), "-a", "sh"])
+    per_refresh: dict[int, float] = {}
+    try:
+        for count in (1, 50):
+            machines = [Machine(name=f"m{i}", unit=UNIT) for i in range(count)]
+            counting, clock = CountingBus(outer_bus), Clock()
+            metrics = RemoteMetrics(shell, clock=clock)
+            first = await metrics.sample(machines, cast(MessageBus, counting))
+            assert set(first) == {m.name for m in machines}, metrics.reasons
+            counting.calls = counting.sent = counting.received = 0
+            refreshes = 40
+            for _ in range(refreshes):
+                clock.now += 1.0
+                samples = await metrics.sample(machines, cast(MessageBus, counting))
+                assert samples["m0"].cpu_usage_usec is not None, metrics.reasons
+            per_refresh[count] = (counting.sent + counting.received) / refreshes
+            getall = CountingBus(outer_bus)  # before: one GetAll of each unit per refresh
+            path = await reply_path(outer_bus)
+            await asyncio.gather(*(all_properties(getall, path) for _ in machines))
+            print(f"\n{count} machine(s) before: {getall.sent + getall.received} B per refresh")
+            print(
+                f"\n{count} machine(s): {counting.calls / refreshes:.1f} calls,"
+                f" {counting.sent / refreshes:.0f} B sent + {counting.received / refreshes:.0f}"
+                f" B received = {per_refresh[count]:.0f} B per refresh"
+            )
+    finally:
+        await shell.close()
+    assert per_refresh[50] < 50 * 1000, per_refresh  # a GetAll's reply alone is over 11 KB

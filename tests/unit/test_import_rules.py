@@ -39,7 +39,7 @@ DBUS = ("dbus_next", "dbus_fast", "dbus", "jeepney", "sdbus")
 #: What the UI never imports: a concrete host, the cgroup readers, D-Bus.
 UI_FORBIDDEN = (*HOST_IMPLEMENTATIONS, "nspawn_tui.cgroups", *DBUS)
 #: The only modules of the package that choose a Host (import an implementation).
-HOST_CHOOSERS = frozenset({"nspawn_tui.cli"})
+HOST_CHOOSERS = frozenset({"nspawn_tui.cli", "nspawn_tui.remote.host"})
 
 
 @dataclass(frozen=True)

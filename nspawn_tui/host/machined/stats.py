@@ -2,7 +2,7 @@
 
 :class:`LocalStats` reads this machine through psutil; a remote host reads
 ``/proc/stat`` and ``/proc/meminfo`` over its SSH connection instead
-(:mod:`nspawn_tui.remote.metrics`).
+(:class:`nspawn_tui.remote.stats.RemoteStats`).
 """
 
 from __future__ import annotations

@@ -56,12 +56,14 @@ ACCOUNTED = NOT_ACCOUNTED | {
 
 
 class FakeSystemd:
-    """systemd's manager answering GetUnit and GetAll from ``props``."""
+    """systemd's manager answering GetUnit, and Get from ``props`` (UnknownProperty for one
+    it does not have, as systemd 252 for MemoryPeak); GetAll is refused."""
 
     def __init__(self, props: dict[str, Any]) -> None:
         self.connected = True
         self.props = props
         self.calls: list[str] = []
+        self.asked: list[str] = []  # the properties of each Get, in order
 
     async def call(self, msg: Message) -> Message:
         self.calls.append(str(msg.member))
@@ -70,11 +72,19 @@ class FakeSystemd:
                 message_type=MessageType.METHOD_RETURN, reply_serial=1, signature="o",
                 body=[UNIT_PATH],
             )  # fmt: skip
-        assert msg.member == "GetAll" and msg.path == UNIT_PATH
-        assert msg.body == ["org.freedesktop.systemd1.Service"]
-        body = {k: Variant("s" if isinstance(v, str) else "t", v) for k, v in self.props.items()}
+        assert msg.member == "Get" and msg.path == UNIT_PATH
+        iface, name = msg.body
+        assert iface == "org.freedesktop.systemd1.Service"
+        self.asked.append(name)
+        if name not in self.props:
+            return Message(
+                message_type=MessageType.ERROR, reply_serial=1, signature="s",
+                error_name="org.freedesktop.DBus.Error.UnknownProperty", body=["no such"],
+            )  # fmt: skip
+        value = self.props[name]
+        variant = Variant("s" if isinstance(value, str) else "t", value)
         return Message(
-            message_type=MessageType.METHOD_RETURN, reply_serial=1, signature="a{sv}", body=[body]
+            message_type=MessageType.METHOD_RETURN, reply_serial=1, signature="v", body=[variant]
         )
 
 
@@ -150,7 +160,11 @@ async def test_not_set_figures_come_from_the_files_and_cpu_percent_from_deltas(
     assert len(shell.asked) == 2
     # within the slow interval, peak and OOM files are not read again
     assert not any(p.endswith(("memory.peak", "memory.events")) for p in shell.asked[1])
-    assert systemd.calls.count("GetUnit") == 1 and systemd.calls.count("GetAll") == 2
+    assert systemd.calls.count("GetUnit") == 1 and "GetAll" not in systemd.calls
+    # the first refresh asked everything once; the second none of the counters systemd
+    # left unset, nor the limits (asked every 5 s), nor the cgroup (known)
+    assert systemd.asked.count("ControlGroup") == 1 and systemd.asked.count("TasksMax") == 1
+    assert systemd.asked.count("CPUUsageNSec") == 1
 
 
 async def test_set_figures_come_from_systemd_and_those_files_are_not_read(
@@ -188,8 +202,9 @@ async def test_a_figure_neither_source_has_is_none_with_a_reason(
     assert "CPU: CPUUsageNSec not set by systemd and cpu.stat not readable" in reason
     assert "tasks: TasksCurrent not set by systemd and pids.current not readable" in reason
     assert "memory" not in reason
+    assert metrics.reason("web") == reason and metrics.reason("db") is None
     metrics.forget("web")
-    assert "web" not in metrics.reasons
+    assert "web" not in metrics.reasons and metrics.reason("web") is None
 
 
 async def test_a_failing_shell_leaves_the_systemd_figures_and_says_why(tmp_path: Path) -> None:
@@ -265,3 +280,121 @@ def test_cgroup_from_proc_text() -> None:
     assert cgroup_from_proc("5:memory:/machine.slice\n", UNIT) is None
     assert cgroup_from_proc(f"0::/../{UNIT}\n", UNIT) is None  # outside its namespace
     assert cgroup_from_proc("garbage", UNIT) is None
+
+
+async def test_unset_properties_are_probed_again_every_30_s_and_limits_every_5_s(
+    shell: Recording, tmp_path: Path, unified: Path
+) -> None:
+    clock = Clock()
+    systemd = FakeSystemd(dict(ACCOUNTED, CPUUsageNSec=NOT_SET))
+    metrics = metrics_for(shell, tmp_path, clock)
+    await metrics.sample([WEB], bus(systemd))
+    first = list(systemd.asked)
+    assert set(first) == {
+        "CPUUsageNSec", "MemoryCurrent", "TasksCurrent", "IOReadBytes", "IOWriteBytes",
+        "MemoryMax", "MemoryHigh", "TasksMax", "MemoryPeak", "ControlGroup",
+    }  # fmt: skip
+    asked: list[list[str]] = []
+    for _ in range(31):
+        clock.now += 1.0
+        systemd.asked.clear()
+        sample = (await metrics.sample([WEB], bus(systemd)))["web"]
+        assert sample.cpu_usage_usec == 5_000_000  # from cpu.stat meanwhile
+        assert sample.tasks_max == 4915 and sample.memory_max == UNLIMITED  # kept
+        asked.append(list(systemd.asked))
+    counters = ["MemoryCurrent", "TasksCurrent", "IOReadBytes", "IOWriteBytes"]
+    assert asked[0] == counters  # 1 s later: the counters systemd sets, nothing else
+    assert asked[4] == [*counters, "MemoryMax", "MemoryHigh", "TasksMax"]  # 5 s later
+    # MemoryPeak (UnknownProperty) and CPUUsageNSec (not set) again only 30 s later
+    assert [i for i, names in enumerate(asked) if "CPUUsageNSec" in names] == [29]
+    assert [i for i, names in enumerate(asked) if "MemoryPeak" in names] == [29]
+    assert not any("ControlGroup" in names for names in asked)
+
+    # CPUAccounting=yes meanwhile: seen at the next probe after refresh_limits
+    systemd.props["CPUUsageNSec"] = 9_000_000_000
+    systemd.props["TasksMax"] = 100
+    clock.now += 1.0
+    assert (await metrics.sample([WEB], bus(systemd)))["web"].cpu_usage_usec == 5_000_000
+    metrics.refresh_limits("web")
+    clock.now += 1.0
+    sample = (await metrics.sample([WEB], bus(systemd)))["web"]
+    assert sample.cpu_usage_usec == 9_000_000 and sample.tasks_max == 100
+    clock.now += 1.0
+    systemd.asked.clear()
+    await metrics.sample([WEB], bus(systemd))
+    assert "CPUUsageNSec" in systemd.asked  # set now: asked at every refresh
+
+
+async def test_a_unit_that_went_away_gives_no_systemd_figures_and_is_looked_up_again(
+    shell: Recording, tmp_path: Path, unified: Path
+) -> None:
+    systemd = FakeSystemd(dict(ACCOUNTED))
+    metrics = metrics_for(shell, tmp_path, Clock())
+    await metrics.sample([WEB], bus(systemd))
+    systemd.props = {}  # every Get now fails as for an unloaded unit's unknown interface
+    original = systemd.call
+
+    async def failing(msg: Message) -> Message:
+        if msg.member == "Get":
+            systemd.calls.append("Get")
+            return Message(
+                message_type=MessageType.ERROR, reply_serial=1, signature="s",
+                error_name="org.freedesktop.DBus.Error.UnknownObject", body=["gone"],
+            )  # fmt: skip
+        return await original(msg)
+
+    systemd.call = failing  # type: ignore[method-assign]
+    sample = (await metrics.sample([WEB], bus(systemd)))["web"]
+    assert sample.memory_current == 104857600  # the files' figure, not systemd's 1234
+    assert sample.tasks_max == 2048  # pids.max: systemd's 4915 went with the unit
+    await metrics.sample([WEB], bus(systemd))
+    assert systemd.calls.count("GetUnit") == 2
+
+
+def realistic_getall_reply() -> Message:
+    """A GetAll(Service) reply the size systemd 252 sends (11,052 bytes on the lab)."""
+    body = {f"Property{i:03d}": Variant("t", NOT_SET) for i in range(345)}
+    return Message(
+        message_type=MessageType.METHOD_RETURN, reply_serial=7, signature="a{sv}", body=[body],
+        destination=":1.42", sender=":1.1",
+    )  # fmt: skip
+
+
+class CountingBus(FakeSystemd):
+    """Counts the bytes each call and its reply take on the wire (as marshalled), with the
+    reply's sender and destination a real bus daemon adds."""
+
+    def __init__(self, props: dict[str, Any]) -> None:
+        super().__init__(props)
+        self.bytes = 0
+
+    async def call(self, msg: Message) -> Message:
+        reply = await super().call(msg)
+        reply.sender, reply.destination = ":1.1", ":1.42"
+        self.bytes += len(msg._marshall(False)) + len(reply._marshall(False))
+        return reply
+
+
+@pytest.mark.parametrize(("count", "most"), [(1, 2000), (50, 50 * 2000)])
+async def test_bytes_per_refresh_far_below_one_getall_per_machine(
+    shell: Recording, tmp_path: Path, unified: Path, count: int, most: int
+) -> None:
+    getall = Message(
+        destination="org.freedesktop.systemd1", path=UNIT_PATH,
+        interface="org.freedesktop.DBus.Properties", member="GetAll", signature="s",
+        body=["org.freedesktop.systemd1.Service"],
+    )  # fmt: skip
+    before = count * (len(getall._marshall(False)) + len(realistic_getall_reply()._marshall(False)))
+    assert before > count * 11_000
+    clock = Clock()
+    counting = CountingBus(dict(ACCOUNTED))  # every counter set: the most asked
+    metrics = metrics_for(shell, tmp_path, clock)
+    machines = [Machine(name=f"m{i}", leader=1, unit=UNIT) for i in range(count)]
+    await metrics.sample(machines, bus(counting))
+    counting.bytes = 0
+    for _ in range(30):
+        clock.now += 1.0
+        assert len(await metrics.sample(machines, bus(counting))) == count
+    after = counting.bytes / 30
+    print(f"\n{count} machine(s): {before} B per refresh before, {after:.0f} B after")
+    assert after < most and after < before / 6

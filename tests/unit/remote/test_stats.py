@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import psutil
 import pytest
 
-from nspawn_tui.remote.metrics import (
+from nspawn_tui.remote.shell import RemoteShell
+from nspawn_tui.remote.stats import (
     HOSTNAME,
     MEMINFO,
     PROC_STAT,
@@ -18,7 +19,6 @@ from nspawn_tui.remote.metrics import (
     parse_meminfo,
     parse_proc_stat,
 )
-from nspawn_tui.remote.shell import RemoteShell
 
 STAT_1 = (
     "cpu  1000 0 500 8000 500 0 0 0 0 0\n"
