@@ -102,6 +102,7 @@ class MachineDetails:
     cgroup: str | None = None  # path relative to the cgroup root, e.g. /machine.slice/...
     image: Image | None = None
     enabled: str | None = None  # unit file state: "enabled", "disabled", ...; None unknown
+    unavailable: str | None = None  # why some of its figures are n/a; None: all have a source
 
 
 @dataclass(slots=True)

@@ -25,6 +25,7 @@ from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Attach, Pending
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.view.history import series_bins
+from nspawn_tui.view.host_rows import host_row_refusal, refused_on_host_rows
 from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.host_header import HostHeader
@@ -38,6 +39,10 @@ BIN_SECONDS = 5.0
 MIN_INTERVAL = 0.25
 MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+
+
+#: Enter in a fleet (bound once its first snapshot shows hosts: one host has no such key)
+FOLD = Binding("enter", "fold_host", "Fold", tooltip="hide or show a host's machines")
 
 
 def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBACK) -> LogsScreen:
@@ -56,6 +61,7 @@ def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBA
 _Point = tuple[float, float | None, int | None, float | None, float | None]
 
 
+@refused_on_host_rows
 class DashboardScreen(ActionsMixin):
     _table: MachineTable  # the widgets the poll updates, set on mount
     _header: HostHeader
@@ -137,6 +143,7 @@ class DashboardScreen(ActionsMixin):
         self._pending: dict[str, Pending] = {}
         self._status_text = ""
         self._row_cache = RowCache()
+        self._fleet = False
 
     def compose(self) -> ComposeResult:
         yield HostHeader(self.host.description, read_only=self.host.read_only, id="host-header")
@@ -202,7 +209,13 @@ class DashboardScreen(ActionsMixin):
         table = self._table
         table.set_cpu_title("CPU%H" if self.cpu_per_host else "CPU%")
         rows = self._row_cache.build(snapshot.machines, snapshot.samples, now, cpu_scale=cpu_scale)
-        table.set_rows(self._decorate_rows(rows))
+        table.set_rows(self._decorate_rows(rows), snapshot.hosts)
+        if snapshot.hosts and not self._fleet:  # a fleet: its key to fold a host, once
+            self._fleet = True
+            # the palette's list (the app reads the screen's BINDINGS): this screen's own
+            object.__setattr__(self, "BINDINGS", [*type(self).BINDINGS, FOLD])
+            self._bindings.key_to_bindings.setdefault(FOLD.key, []).append(FOLD)
+            self.refresh_bindings()
         self._show_header()
         self._update_status()
         self._update_detail()
@@ -261,6 +274,12 @@ class DashboardScreen(ActionsMixin):
         panel = self._panel
         if not panel.display or self.snapshot is None:
             return  # hidden panels cost nothing
+        host = self._table.cursor_host
+        status = next((h for h in self.snapshot.hosts if h.label == host), None)
+        if status is not None:
+            row = self._table.host_row(status.label)
+            panel.show_host(status, *((row.machines, row.machines_running) if row else (0, 0)))
+            return
         name = self._table.cursor_name
         machine = next((m for m in self.snapshot.machines if m.name == name), None)
         sample = self.snapshot.samples.get(name) if name else None
@@ -336,6 +355,8 @@ class DashboardScreen(ActionsMixin):
     # ------------------------------------------------------------- actions
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "fold_host":
+            return self._fleet
         if self.read_only_refusal(action) is not None:
             return None  # shown disabled; on_key says why when it is pressed
         return True
@@ -460,3 +481,14 @@ class DashboardScreen(ActionsMixin):
     def action_select(self) -> None:
         self.query_one(MachineTable).toggle_selected()
         self._update_status()
+
+    def action_fold_host(self) -> None:
+        if not self._table.fold_at_cursor():
+            notify_plain(self, "Machines are under their hosts when sorted by name (o)")
+
+    def refuse_host_row(self, action: str) -> bool:
+        """An action for machines with the cursor on a host's row: say why (a toast)."""
+        refusal = host_row_refusal(self._table.cursor_host, bool(self._table.selected), action)
+        if refusal is not None:
+            notify_plain(self, refusal, severity="warning")
+        return refusal is not None

@@ -1,7 +1,8 @@
 """View models without Textual, shared by the widgets and the command line.
 
 Owns :mod:`.rows` (machine table rows: cell texts, styles, sort keys, the
-row cache), :mod:`.formatting` (figures as text: bytes, percentages,
+row cache), :mod:`.host_rows` (a fleet's host rows and the grouping of
+machines under them), :mod:`.formatting` (figures as text: bytes, percentages,
 durations), :mod:`.history` (5-second bins of a figure for the graphs),
 :mod:`.actions` (what each lifecycle action is: its key, whether it asks,
 the state that ends its wait) and :mod:`.log_printer` (``nspawn-tui logs``

@@ -76,6 +76,10 @@ class Row:
     styles: tuple[str, ...]
     sort_keys: tuple[tuple[int, float | str], ...]  # one per column: (missing?, value)
     running: bool
+    #: In a fleet: the machine's host label (``name`` is ``HOST/NAME``) and its
+    #: plain name, cleaned (the NAME cell under its host's row); "" for one host.
+    host: str = ""
+    short: str = ""
 
 
 #: the sort key of a missing value (sorted last in either direction)
@@ -88,7 +92,8 @@ _WAITING_STYLES: Final = (STYLE_NA,) * 5 + (STYLE_NONE,)
 HOST_NET_TEXT: Final = "host"
 _HOST_NET: Final = ((HOST_NET_TEXT, HOST_NET_TEXT), (STYLE_DIM, STYLE_DIM))
 
-Identity = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, float | str], ...]]
+#: cells, styles and sort keys of the identity columns, and the plain name in a fleet
+Identity = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[int, float | str], ...], str]
 
 
 def _tasks_style(sample: Sample | None) -> str:
@@ -127,7 +132,11 @@ def _identity(machine: Machine) -> Identity:
         _key(machine.os or None),
         _key(address),
     )
-    return cells, styles, keys
+    host = machine.host
+    short = ""
+    if host and machine.name.startswith(host + "/"):  # "HOST/NAME" (see fleet.names)
+        short = clean(machine.name[len(host) + 1 :])
+    return cells, styles, keys, short
 
 
 def _limit_suffix(limit: int | None) -> str:
@@ -160,7 +169,7 @@ def _row(
     """
     # Built for every machine every second: _key() and the formatting helpers
     # are inlined where that saves a call (the same results).
-    cells, styles, keys = identity
+    cells, styles, keys, short = identity
     running = machine.running
     cpu = mem = tasks = rx = tx = None
     if sample is not None:
@@ -216,7 +225,15 @@ def _row(
         _MISSING if tx is None else (0, tx),
         _MISSING if uptime is None else (0, uptime),
     )
-    return Row(machine.name, cells + metrics, styles + metric_styles, sort_keys, running)
+    return Row(
+        machine.name,
+        cells + metrics,
+        styles + metric_styles,
+        sort_keys,
+        running,
+        machine.host,
+        short,
+    )
 
 
 def _uptime(machine: Machine, now: float) -> float | None:

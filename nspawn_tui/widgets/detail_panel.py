@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.geometry import Region, Size
 from textual.widget import Widget
 
-from nspawn_tui.host.base import Machine, MachineDetails, Sample
+from nspawn_tui.host.base import HostStatus, Machine, MachineDetails, Sample
 from nspawn_tui.host.network import HOST_NETWORK, Interface, NetworkInfo
 from nspawn_tui.safe import cell_width, clean, clean_lines
 from nspawn_tui.view.formatting import (
@@ -23,6 +23,7 @@ from nspawn_tui.view.formatting import (
     format_percent,
     format_rate,
 )
+from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.history_graph import HistoryGraph
 
 #: "Cgroup:    ": continuation lines of a wrapped value start under the value
@@ -332,7 +333,7 @@ class DetailPanel(Widget):
             self._net_title.set_text(titles[2])
         histories = (cpu_history, mem_history, *net_histories)
         last = self._last_histories
-        if last is None or any(a is not b for a, b in zip(last, histories, strict=True)):
+        if not last or any(a is not b for a, b in zip(last, histories, strict=True)):
             self._last_histories = histories
             for graph, values in zip(
                 (self._cpu_graph, self._mem_graph, self._rx_graph, self._tx_graph),
@@ -340,6 +341,43 @@ class DetailPanel(Widget):
                 strict=True,
             ):
                 graph.set_values(values)
+
+    def show_host(self, status: HostStatus, machines: int, running: int) -> None:
+        """A fleet's host (its row under the cursor): connection, figures, machines."""
+        state = host_state(status)
+        stats = status.stats
+        cpu = memory = "n/a"
+        if stats is not None:
+            cpu = f"{format_percent(stats.cpu_percent)} % of {stats.cpu_count} CPUs"
+            memory = f"{format_bytes(stats.memory_used)} of {format_bytes(stats.memory_total)}"
+        latency = "n/a" if status.latency_s is None else f"{status.latency_s * 1000:.0f} ms"
+        lines = [
+            f"{status.label}  (host, {state})",
+            f"Via:       {status.description or '—'}",
+            f"Hostname:  {stats.hostname if stats else 'n/a'}",
+            f"Group:     {status.group or '—'}",
+            f"Machines:  {machines} ({running} running)",
+            f"CPU:       {cpu}",
+            f"Memory:    {memory}",
+            f"Latency:   {latency} (its last refresh)",
+        ]
+        if state != HOST_UP:
+            lines.append(f"Why:       {host_reason(status)}")
+        text = "\n".join(clean(line) for line in lines)  # the label, error, hostname: outside text
+        if text != self._last_text:
+            self._last_text = text
+            self._props.set_text(text)
+        titles = (f"Host CPU: {cpu}", f"Host memory: {memory}", "")
+        if titles != self._last_titles:
+            self._last_titles = titles
+            for widget, title in zip(
+                (self._cpu_title, self._mem_title, self._net_title), titles, strict=True
+            ):
+                widget.set_text(title)
+        if self._last_histories != ():
+            self._last_histories = ()  # no history of a host: the graphs are blank
+            for graph in (self._cpu_graph, self._mem_graph, self._rx_graph, self._tx_graph):
+                graph.set_values(())
 
     @staticmethod
     def _props_text(
@@ -370,6 +408,8 @@ class DetailPanel(Widget):
                 lines.append(f"Cgroup:    {details.cgroup}")
             if details.enabled is not None:
                 lines.append(f"At boot:   {details.enabled}")
+            if details.unavailable:
+                lines.append(f"n/a:       {details.unavailable}")
         if sample is not None:
             since = f" ({oom_new} since nspawn-tui started)" if oom_new else ""
             lines.append(

@@ -1,11 +1,12 @@
-"""The top line: the host's own figures, machine counts and connection state.
+"""The top line: the host's own figures (a fleet's: merged), machine counts and connection state.
 
 It changes every second (host CPU %): only the changed characters are marked
-dirty, not the whole line (see :func:`~nspawn_tui.widgets.machine_table.changed_span`).
+dirty, not the whole line (see :func:`changed_span`, which the machine table uses too).
 """
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Region
 from textual.widgets import Static
@@ -13,7 +14,6 @@ from textual.widgets import Static
 from nspawn_tui.host.base import Machine, Snapshot
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import format_bytes
-from nspawn_tui.widgets.machine_table import changed_span
 
 #: The header's first word on a host opened with ``--read-only``.
 READ_ONLY_FLAG = "read-only"
@@ -47,8 +47,14 @@ class HostHeader(Static):
             if stats.memory_used is None
             else f"{format_bytes(stats.memory_used)}/{format_bytes(stats.memory_total)}"
         )
+        hosts = snapshot.hosts
+        if hosts:  # a fleet: its hosts (a down one counts) and their merged figures
+            up = sum(1 for status in hosts if status.connected)
+            name = f"{len(hosts)} host{'s' if len(hosts) != 1 else ''} ({up} up)"
+        else:
+            name = stats.hostname
         parts = [
-            f"{stats.hostname}",
+            name,
             f"{stats.cpu_count} CPUs {cpu}",
             f"mem {memory}",
             self._counts,
@@ -78,3 +84,26 @@ class HostHeader(Static):
         if self.read_only:
             text.stylize("bold", 0, len(READ_ONLY_FLAG))
         return text
+
+
+def changed_span(old: str, new: str) -> tuple[int, int]:
+    """Cells [start, end) that differ between two drawn texts; (0, 0) if equal.
+
+    Texts with double-width characters (cells != characters) give their whole
+    width, so a span never splits such a character.
+    """
+    if old == new:
+        return (0, 0)
+    width = max(cell_len(old), cell_len(new))
+    if cell_len(old) != len(old) or cell_len(new) != len(new):
+        return (0, width)
+    old, new = old.ljust(width), new.ljust(width)  # same origin: compare cell by cell
+    if old == new:
+        return (0, 0)  # they differed only in trailing blanks
+    start = 0
+    while old[start] == new[start]:
+        start += 1
+    end = width
+    while old[end - 1] == new[end - 1]:
+        end -= 1
+    return (start, end)

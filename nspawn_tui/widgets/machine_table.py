@@ -13,10 +13,9 @@ CPU + tasks go out as one run with one colour escape instead of two.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import attrgetter
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -27,7 +26,12 @@ from textual.message import Message
 from textual.strip import Strip
 from textual.widget import Widget
 
+from nspawn_tui.host.base import HostStatus
+from nspawn_tui.view.host_rows import MEMBER_INDENT, HostRow
 from nspawn_tui.view.rows import COLUMNS, Row, layout_columns
+from nspawn_tui.widgets.host_header import changed_span as changed_span  # its old home
+from nspawn_tui.widgets.host_rows import HostRowsMixin
+from nspawn_tui.widgets.host_rows import fit as _fit
 from nspawn_tui.widgets.safe_text import safe_strip
 
 COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
@@ -72,8 +76,12 @@ class MachineBand(Widget):
             self.table.clicked(col, event.y)
 
 
-class MachineTable(Widget, can_focus=True):
-    """Rows of machines with a fixed header line, cursor, selection, sort and filter."""
+class MachineTable(HostRowsMixin, Widget, can_focus=True):
+    """Rows of machines with a fixed header line, cursor, selection, sort and filter.
+
+    A fleet's host rows (:class:`~nspawn_tui.widgets.host_rows.HostRowsMixin`) are
+    never in :attr:`cursor_name`, :meth:`targets` nor the selection.
+    """
 
     #: its bands cover it: Textual need not run its (empty) lines through the styles cache
     BLANK = True
@@ -88,6 +96,7 @@ class MachineTable(Widget, can_focus=True):
     MachineTable > .machine-table--warn { color: $warning; text-style: bold; }
     MachineTable > .machine-table--hot { color: $error; }
     MachineTable > .machine-table--na { color: $text-disabled; }
+    MachineTable > .machine-table--host { text-style: bold; }
     """
     COMPONENT_CLASSES = {
         "machine-table--header",
@@ -97,6 +106,7 @@ class MachineTable(Widget, can_focus=True):
         "machine-table--warn",
         "machine-table--hot",
         "machine-table--na",
+        "machine-table--host",
     }
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -108,11 +118,12 @@ class MachineTable(Widget, can_focus=True):
     ]
 
     class Highlighted(Message):
-        """The cursor moved to another machine (or to none)."""
+        """The cursor moved to another machine, or a host's row (``host``), or to none."""
 
-        def __init__(self, name: str | None) -> None:
+        def __init__(self, name: str | None, host: str | None = None) -> None:
             super().__init__()
             self.name = name
+            self.host = host
 
     cpu_title = "CPU%"
 
@@ -137,6 +148,7 @@ class MachineTable(Widget, can_focus=True):
         #: resolved styles by component name ("" = the widget's own); Textual's
         #: own cache is cleared by every refresh(), i.e. every second
         self._styles: dict[str, Style] = {}
+        self._init_hosts()
 
     def compose(self) -> ComposeResult:
         yield from self._bands
@@ -145,38 +157,44 @@ class MachineTable(Widget, can_focus=True):
 
     @property
     def cursor_name(self) -> str | None:
+        """The machine under the cursor (None on a host's row)."""
         if 0 <= self._cursor < len(self._visible):
-            return self._visible[self._cursor].name
+            row = self._visible[self._cursor]
+            return None if isinstance(row, HostRow) else row.name
         return None
 
     @property
     def visible_names(self) -> list[str]:
-        return [row.name for row in self._visible]
+        """The machines shown, in order (host rows left out: see :attr:`visible_keys`)."""
+        return [row.name for row in self._visible if not isinstance(row, HostRow)]
 
     @property
     def on_screen_names(self) -> tuple[str, ...]:
         """The machines whose rows are in the viewport now."""
         top = self._top
-        return tuple(row.name for row in self._visible[top : top + self._body_height()])
+        shown = self._visible[top : top + self._body_height()]
+        return tuple(row.name for row in shown if not isinstance(row, HostRow))
 
     def row(self, name: str) -> Row | None:
         return self._rows.get(name)
 
     def targets(self) -> list[str]:
         """The selected machines, or the one under the cursor."""
-        chosen = [row.name for row in self._visible if row.name in self.selected]
+        chosen = [row.name for row in self._visible if row.name in self.selected]  # no host row
         if chosen:
             return chosen
         name = self.cursor_name
         return [name] if name else []
 
-    def set_rows(self, rows: list[Row]) -> None:
-        """New data: repaint only cells whose text or style changed."""
+    def set_rows(self, rows: list[Row], hosts: Sequence[HostStatus] | None = None) -> None:
+        """New data (and a fleet's hosts, None: as before): repaint only what changed."""
         self._rows = {row.name: row for row in rows}
         if self.selected:
             self.selected.intersection_update(self._rows)
+        if hosts or self._hosts:
+            self._update_hosts(rows, hosts)
         old = self._visible
-        self._restack(keep=self.cursor_name)
+        self._restack(keep=self._cursor_key())
         if len(old) != len(self._visible) or any(
             a.name != b.name for a, b in zip(old, self._visible, strict=True)
         ):
@@ -191,6 +209,11 @@ class MachineTable(Widget, can_focus=True):
                 continue
             y = index - top + 1
             for band in self._shown:
+                if isinstance(after, HostRow):
+                    end = self._host_dirty_end(band, before, after)
+                    if end:
+                        dirty.setdefault(band, []).append(Region(0, y, end, 1))
+                    continue
                 # Up to the end of the band's last changed cell: Textual sends the
                 # line from the band's start to there (one run, one escape).
                 end = 0
@@ -210,12 +233,12 @@ class MachineTable(Widget, can_focus=True):
         if reverse is None:
             reverse = not self.sort_reverse if key == self.sort_key else False
         self.sort_key, self.sort_reverse = key, reverse
-        self._restack(keep=self.cursor_name)
+        self._restack(keep=self._cursor_key())
         self._refresh_all()
 
     def set_filter(self, text: str) -> None:
         self.name_filter = text
-        self._restack(keep=self.cursor_name)
+        self._restack(keep=self._cursor_key())
         self._refresh_all()
 
     def toggle_selected(self) -> None:
@@ -252,13 +275,7 @@ class MachineTable(Widget, can_focus=True):
         if self.name_filter:
             needle = self.name_filter.lower()
             rows = [row for row in rows if needle in row.name.lower()]
-        column = COLUMNS_INDEX[self.sort_key]
-        rows.sort(key=_name)
-        # Missing values sort last in either direction.
-        present = [r for r in rows if r.sort_keys[column][0] == 0]
-        missing = [r for r in rows if r.sort_keys[column][0] != 0]
-        present.sort(key=lambda r: r.sort_keys[column][1], reverse=self.sort_reverse)
-        self._visible = present + missing
+        self._visible = self._arrange(rows, COLUMNS_INDEX[self.sort_key])
         index = 0
         if keep is not None:
             index = next((i for i, r in enumerate(self._visible) if r.name == keep), self._cursor)
@@ -286,10 +303,10 @@ class MachineTable(Widget, can_focus=True):
         elif moved:
             self._refresh_line(old_y)
             self._refresh_line(index - self._top + 1)
-        name = self.cursor_name
-        if name != self._last_highlight:
-            self._last_highlight = name
-            self.post_message(self.Highlighted(name))
+        key = self._cursor_key()
+        if key != self._last_highlight:
+            self._last_highlight = key
+            self.post_message(self.Highlighted(self.cursor_name, self.cursor_host))
 
     def _apply_layout(self) -> None:
         """Place the columns that fit in the bands; a band with none is hidden."""
@@ -363,7 +380,8 @@ class MachineTable(Widget, can_focus=True):
         row = self._visible[index]
         is_cursor = index == self._cursor
         is_selected = row.name in self.selected
-        start, stop = band.start, band.stop
+        grouped = self.grouped
+        start, stop = (0, len(COLUMNS)) if isinstance(row, HostRow) else (band.start, band.stop)
         key = (
             row.cells[start:stop],
             row.styles[start:stop],
@@ -371,15 +389,22 @@ class MachineTable(Widget, can_focus=True):
             is_selected,
             width,
             self.has_focus,
+            grouped,
         )
-        cached = self._cache.get((row.name, start))
+        cached = self._cache.get((row.name, band.start))
         if cached is not None and cached[0] == key:
             return cached[1]
         line_style = base
+        if isinstance(row, HostRow):  # bold, under the cursor's colour
+            line_style += self._style("host")
         if is_selected:
             line_style += self._style("selected")
         if is_cursor:
             line_style += self._style("cursor")
+        if isinstance(row, HostRow):
+            strip = safe_strip(self._host_strip(band, row, line_style, is_cursor))
+            self._cache[(row.name, band.start)] = (key, strip)
+            return strip
         # Cells of one style (and the gaps between them) make one segment:
         # one colour escape for a run of changed figures.  Every fitted cell is
         # exactly its width, so the strip's length is known without measuring.
@@ -393,8 +418,11 @@ class MachineTable(Widget, can_focus=True):
                 run.append(" " * (placed.x - used))  # the gap before this cell
             col = placed.index
             text = cells[col]
-            if col == 0 and is_selected:
-                text = "● " + text
+            if col == 0:
+                if grouped and row.short:  # under its host's row: the plain name
+                    text = MEMBER_INDENT + row.short
+                if is_selected:
+                    text = "● " + text
             cell_style = line_style
             if styles[col]:
                 cell_style = line_style + self._style(styles[col])
@@ -417,7 +445,7 @@ class MachineTable(Widget, can_focus=True):
         if used > width:
             strip = strip.crop(0, width)
         strip = safe_strip(strip)  # the cells are cleaned; this guards any new one
-        self._cache[(row.name, start)] = (key, strip)
+        self._cache[(row.name, band.start)] = (key, strip)
         return strip
 
     # --------------------------------------------------------------- input
@@ -454,40 +482,3 @@ class MachineTable(Widget, can_focus=True):
         self._styles.clear()
         self._cache.clear()
         self._refresh_all()
-
-
-_name = attrgetter("name")
-
-
-def _fit(text: str, width: int, right: bool) -> str:
-    """``text`` cut (with "…") or padded to exactly ``width`` cells."""
-    cells = len(text) if text.isascii() else cell_len(text)
-    if cells > width:
-        if width <= 1:
-            return set_cell_size(text, width)
-        return set_cell_size(text, width - 1) + "…"
-    pad = " " * (width - cells)
-    return pad + text if right else text + pad
-
-
-def changed_span(old: str, new: str) -> tuple[int, int]:
-    """Cells [start, end) that differ between two drawn texts; (0, 0) if equal.
-
-    Texts with double-width characters (cells != characters) give their whole
-    width, so a span never splits such a character.
-    """
-    if old == new:
-        return (0, 0)
-    width = max(cell_len(old), cell_len(new))
-    if cell_len(old) != len(old) or cell_len(new) != len(new):
-        return (0, width)
-    old, new = old.ljust(width), new.ljust(width)  # same origin: compare cell by cell
-    if old == new:
-        return (0, 0)  # they differed only in trailing blanks
-    start = 0
-    while old[start] == new[start]:
-        start += 1
-    end = width
-    while old[end - 1] == new[end - 1]:
-        end -= 1
-    return (start, end)

@@ -416,6 +416,7 @@ class MachinedHost(
             cgroup=cgroup,
             image=images.get(name),
             enabled=enabled,
+            unavailable=self._metrics.reason(name) if machine.running else None,
         )
 
     async def _unit_file_state(self, name: str) -> str | None:

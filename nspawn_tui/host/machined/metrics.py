@@ -59,6 +59,10 @@ class MetricsSource(Protocol):
         """Release what the source holds (file descriptors); the host is closing."""
         ...
 
+    def reason(self, name: str) -> str | None:
+        """Why figures of ``name`` are n/a (for the detail panel), None when all have a source."""
+        ...
+
 
 @dataclass
 class _Watched:
@@ -100,6 +104,9 @@ class CgroupMetrics:
 
     def close(self) -> None:
         self._reader.close()
+
+    def reason(self, name: str) -> str | None:
+        return None  # local files: a missing one shows as n/a in its own cell
 
     async def cgroup(self, machine: Machine, systemd: MessageBus | None) -> str | None:
         await self._resolve_paths(machine, systemd)

@@ -133,7 +133,7 @@ def _random_poll(
             )
         if rng.random() < 0.05:
             del samples[name]  # a running machine not read yet, or a stopped one
-    if rng.random() < 0.1:
+    if machines and rng.random() < 0.1:  # (the walk may have removed every machine)
         gone = rng.choice(list(machines))
         del machines[gone]
         samples.pop(gone, None)
