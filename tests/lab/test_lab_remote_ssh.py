@@ -29,7 +29,9 @@ def test_the_outer_answers_over_ssh_with_systemd_and_stdio_bridge(
     nested_lab: labkit.NestedLab, outer_ssh: SshAccess
 ) -> None:
     result = subprocess.run(
-        outer_ssh.argv("sh", "-c", "'machinectl list --no-legend; command -v systemd-stdio-bridge'"),
+        outer_ssh.argv(
+            "sh", "-c", "'machinectl list --no-legend; command -v systemd-stdio-bridge'"
+        ),
         capture_output=True,
         text=True,
         timeout=30,
@@ -95,9 +97,10 @@ def test_list_json_over_ssh_lists_the_inner_machines_with_os_and_rising_cpu(
     with burning(nested_lab, INNER):
         busy = {r["name"]: r for r in list_json(outer_ssh, tmp_path, "--interval", "1.5")}
     assert busy[INNER]["cpu_percent"] is not None and busy[INNER]["cpu_percent"] > 30, busy[INNER]
-    assert idle[INNER]["cpu_percent"] is None or idle[INNER]["cpu_percent"] < busy[INNER][
-        "cpu_percent"
-    ] - 20
+    assert (
+        idle[INNER]["cpu_percent"] is None
+        or idle[INNER]["cpu_percent"] < busy[INNER]["cpu_percent"] - 20
+    )
     # tasks and memory: n/a in the nested lab (systemd does not account them there and
     # the outer's read-only v1 hierarchies hold no cgroup of the unit): null, never 0
     assert busy[INNER]["tasks"] is None or busy[INNER]["tasks"] > 1

@@ -129,8 +129,10 @@ class NestedLab:
             timeout=60,
             what=f"sshd in {self.outer} on 127.0.0.1:{self.ssh_port}",
             interval=0.5,
-            details=lambda: run(access.argv("true"), timeout=15).stderr
-            + self.run(["systemctl", "status", "--no-pager", "ssh"]).stdout,
+            details=lambda: (
+                run(access.argv("true"), timeout=15).stderr
+                + self.run(["systemctl", "status", "--no-pager", "ssh"]).stdout
+            ),
         )
         return access
 
