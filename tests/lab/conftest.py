@@ -88,3 +88,42 @@ def nested_lab(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
 def outer_ssh(nested_lab: labkit.NestedLab, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """``labkit.sshd.SshAccess`` to the outer host's real sshd (loopback), files of the test's own."""
     return nested_lab.ssh_access(tmp_path_factory.mktemp("ssh"))
+
+
+FLEET_RUNNING = "ntl-fleet-web"
+FLEET_STOPPED = "ntl-fleet-db"
+
+
+@pytest.fixture(scope="session")
+def fleet_outer(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
+    """A second remote systemd host, ``ntl-fleet``, whose systemd accounts memory and tasks.
+
+    Running ``ntl-fleet-web``, with ``ntl-fleet-db`` stopped. Separate from
+    ``nested_lab`` (which keeps its read-only v1 hierarchies: memory n/a there).
+    """
+    nested = labkit.NestedLab(
+        lab_host,
+        outer="ntl-fleet",
+        boot_inner=[FLEET_RUNNING],
+        stopped_inner=[FLEET_STOPPED],
+        accounting=True,
+    )
+    try:
+        nested.start()
+    except labkit.LabUnavailable as error:
+        nested.close()
+        pytest.skip(f"cannot build the outer's root file system: {error}")
+    except BaseException:
+        nested.close()
+        raise
+    try:
+        yield nested
+    finally:
+        _BOOT_TIMES.update(nested.boot_times)
+        nested.close()
+
+
+@pytest.fixture(scope="session")
+def fleet_ssh(fleet_outer: labkit.NestedLab, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """``labkit.sshd.SshAccess`` to ``ntl-fleet``'s real sshd."""
+    return fleet_outer.ssh_access(tmp_path_factory.mktemp("fleet-ssh"))

@@ -81,8 +81,13 @@ class NestedLab:
         *,
         boot_inner: Sequence[str] = (),
         stopped_inner: Sequence[str] = (),
+        accounting: bool = False,
     ) -> None:
+        """``accounting``: make the outer's v1 hierarchies writable and re-execute its
+        systemd before the inner machines start, so systemd accounts their memory and
+        tasks (LAB.md, "Unit accounting in the nested lab"); CPUUsageNSec stays unset."""
         self.host = host
+        self.accounting = accounting
         self.outer = outer or f"{host.prefix}outer"
         self.outer_leader = 0
         self.inner_names: list[str] = []
@@ -117,13 +122,34 @@ class NestedLab:
         # on the VM's network (as LAB.md found it): its sshd listens on the VM's loopback
         self.outer_leader = self.host.boot(self.outer, extra_args=binds, veth=False).leader
         self.boot_times[self.outer] = self.host.boot_times[self.outer]
+        if self.accounting:
+            self.enable_accounting()
         for name in self._boot_inner:
             self.start_inner(name)
         return self
 
+    def enable_accounting(self) -> None:
+        """The outer's v1 cgroup hierarchies read-write, then ``systemctl daemon-reexec``."""
+        mounts = self._require(["findmnt", "-rn", "-t", "cgroup", "-o", "TARGET"], "findmnt")
+        for target in mounts.split():
+            if target.rsplit("/", 1)[-1] in ("name=systemd", "systemd"):
+                continue
+            self._require(["mount", "-o", "remount,rw,bind", target], f"remount {target}")
+        self._require(["systemctl", "daemon-reexec"], "systemctl daemon-reexec")
+        wait_for(
+            lambda: (
+                True
+                if self.run(["systemctl", "is-system-running"]).stdout.strip()
+                in ("running", "degraded")
+                else None
+            ),
+            timeout=60,
+            what=f"{self.outer}'s systemd after daemon-reexec",
+        )
+
     def ssh_access(self, where: Path) -> SshAccess:
         """Client files in ``where`` reaching the outer's sshd as root; waits until it answers."""
-        access = client_files(self.outer_root, self.ssh_port, where)
+        access = client_files(self.outer_root, self.ssh_port, where, alias=f"{self.outer}-ssh")
         wait_for(
             lambda: True if run(access.argv("true"), timeout=15).returncode == 0 else None,
             timeout=60,

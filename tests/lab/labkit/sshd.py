@@ -61,7 +61,7 @@ class SshAccess:
         return ["ssh", "-F", str(self.config), "-o", "BatchMode=yes", self.alias, *remote]
 
 
-def client_files(root: Path, port: int, where: Path) -> SshAccess:
+def client_files(root: Path, port: int, where: Path, alias: str = ALIAS) -> SshAccess:
     """A key authorised for the outer's root, its host key in a known_hosts, a config file."""
     where.mkdir(parents=True, exist_ok=True)
     key = where / "id_ed25519"
@@ -89,7 +89,7 @@ def client_files(root: Path, port: int, where: Path) -> SshAccess:
     )
     config = where / "ssh_config"
     config.write_text(
-        f"Host {ALIAS}\n"
+        f"Host {alias}\n"
         "  HostName 127.0.0.1\n"
         f"  Port {port}\n"
         "  User root\n"
@@ -101,4 +101,4 @@ def client_files(root: Path, port: int, where: Path) -> SshAccess:
         "  StrictHostKeyChecking yes\n"
         "  LogLevel ERROR\n"
     )
-    return SshAccess(config=config, alias=ALIAS, port=port, key=key)
+    return SshAccess(config=config, alias=alias, port=port, key=key)
