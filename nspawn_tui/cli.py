@@ -227,7 +227,9 @@ def _one_host(target: SshTarget | None, args: argparse.Namespace) -> Host:
 
     if args.ssh_config:
         target = dataclasses.replace(target, ssh_config=args.ssh_config)
-    return remote_host(target, read_only=args.read_only)
+    host = remote_host(target, read_only=args.read_only)
+    host.group = target.group
+    return host
 
 
 def _fleet(hosts: list[Host], args: argparse.Namespace) -> Host:

@@ -208,6 +208,8 @@ class Poller:
 
     def _down(self, member: Member, text: str) -> None:
         reason = clean(text)  # ssh's and the host's words: outside text
+        # a remote host names itself in its errors (alone it is the only name): once here
+        reason = reason.removeprefix(f"{member.label}: ")
         if member.connected or member.failures == 0:
             self.hub.publish(HostEvent(EventKind.DISCONNECTED, message=f"{member.label}: {reason}"))
         member.connected = False

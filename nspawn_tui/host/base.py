@@ -228,6 +228,7 @@ class Host(ABC):
     description: str = ""
     #: Its name in a fleet and in ``list --json``'s ``host``: "local", or the SSH target's name.
     label: str = "local"
+    group: str = ""  # a fleet's group of this host (the hosts file's "group")
 
     def __init__(self, *, read_only: bool = False) -> None:
         self.read_only = read_only

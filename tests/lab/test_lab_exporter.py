@@ -17,9 +17,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import labkit
 import pytest
+from conftest import FLEET_RUNNING
 from labkit import prometheus as prom
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -109,3 +111,38 @@ def test_nothing_is_left_running(
         server.close()
     assert exporter.status == 0 and server.status == 0
     assert not pids & labkit.tagged_pids(flat_lab.prefix)
+
+
+def test_a_fleet_exporter_puts_a_remote_machines_memory_into_prometheus(
+    flat_lab: labkit.FlatLab,
+    fleet_outer: labkit.NestedLab,
+    fleet_ssh: Any,
+    tmp_path: Path,
+) -> None:
+    """``export --host local --host REMOTE``: the remote machine's memory, accounted by the
+    remote systemd and read over real ssh, queryable in Prometheus next to the local ones."""
+    reason = prom.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**flat_lab.env, "HOME": str(home), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    args = ["--bus", flat_lab.bus_address, "--host", "local", "--host", fleet_ssh.alias]
+    exporter = prom.Exporter(
+        [*args, "--ssh-config", str(fleet_ssh.config)], tmp_path, prefix=flat_lab.prefix, env=env
+    )
+    with exporter.start():
+        server = prom.Prometheus([exporter.target], tmp_path, prefix=flat_lab.prefix)
+        with server.start():
+            remote = server.wait_for(
+                f'nspawn_machine_memory_bytes{{host="{fleet_ssh.alias}",machine="{FLEET_RUNNING}"}}',
+                lambda v: v > 0,
+                timeout=60,
+            )
+            local = server.wait_for(
+                f'nspawn_machine_memory_bytes{{host="local",machine="{ALPHA}"}}', lambda v: v > 0
+            )
+            up = server.wait_for("nspawn_host_up", timeout=30)
+    ((_, remote_bytes),) = remote
+    assert 1024 * 1024 < remote_bytes < 2**40 and local
+    assert {labels["host"]: value for labels, value in up} == {"local": 1.0, fleet_ssh.alias: 1.0}
