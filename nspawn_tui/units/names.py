@@ -64,14 +64,28 @@ def action_command(
     ``signal_number`` (default SIGTERM) and ``who``.  Enabling acts on the
     unit, so it is shown as ``systemctl``, with ``machinectl`` as a comment.
     """
+    by_host: dict[str, list[str]] = {}
+    for name in names:  # a fleet's HOST/NAME: one command per host, with -H HOST
+        host, sep, plain = name.rpartition("/")
+        by_host.setdefault(host if sep else "", []).append(plain)
+    return " ; ".join(
+        _one_host_command(action, plain_names, host, signal_number, who)
+        for host, plain_names in by_host.items()
+    )
+
+
+def _one_host_command(
+    action: str, names: Sequence[str], host: str, signal_number: int | None, who: str
+) -> str:
     joined = " ".join(names)
+    remote = f" -H {shlex.quote(host)}" if host and host != "local" else ""
     if action == "kill":
         sig = signal_name(signal_number if signal_number is not None else signal.SIGTERM)
-        return f"machinectl kill --kill-whom={who} --signal={sig} {joined}"
+        return f"machinectl{remote} kill --kill-whom={who} --signal={sig} {joined}"
     if action in {"enable", "disable"}:
         units = " ".join(unit_of(n) for n in names)
-        return f"systemctl {action} {units}   # machinectl {action} {joined}"
-    return f"machinectl {action} {joined}"
+        return f"systemctl{remote} {action} {units}   # machinectl{remote} {action} {joined}"
+    return f"machinectl{remote} {action} {joined}"
 
 
 def machinectl(verb: str, *words: str, options: Sequence[str] = ()) -> str:

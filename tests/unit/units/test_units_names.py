@@ -167,3 +167,16 @@ def test_machinectl_lines_quote_what_a_shell_would_split() -> None:
         "machinectl import-tar '/tmp/my file.tar' x"
     )
     assert machinectl("remove", "$(reboot)") == "machinectl remove '$(reboot)'"
+
+
+def test_fleet_names_give_one_command_per_host_with_dash_h() -> None:
+    from nspawn_tui.units.names import action_command
+
+    names = ["local/web", "root@db1:2222/db", "local/cache"]
+    assert action_command("poweroff", names) == (
+        "machinectl poweroff web cache ; machinectl -H root@db1:2222 poweroff db"
+    )
+    assert action_command("enable", ["web1/app"]) == (
+        "systemctl -H web1 enable systemd-nspawn@app.service   # machinectl -H web1 enable app"
+    )
+    assert action_command("start", ["web"]) == "machinectl start web"
