@@ -11,6 +11,7 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from nspawn_tui.config.model import Config
 from nspawn_tui.host.base import Host
 from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
@@ -79,8 +80,14 @@ class NspawnApp(App[None]):
         logs: list[str] | None = None,
         scrollback: int = DEFAULT_SCROLLBACK,
         lifeline: Lifeline | None = None,
+        config: Config | None = None,
+        web: bool = False,
     ) -> None:
         super().__init__()
+        #: The user's settings (config file); its problems are shown at start.
+        self.config = config or Config()
+        #: Served in a browser (``nspawn-tui serve``): no terminal of ours to hand to a shell.
+        self.web = web
         #: Ends the app (status 129/143) when the terminal goes or on SIGHUP/SIGTERM.
         self.lifeline = lifeline
         self.scrollback = scrollback

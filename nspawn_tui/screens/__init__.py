@@ -9,6 +9,7 @@ the Host and the types of its answers (:mod:`nspawn_tui.host.base`, :mod:`nspawn
 :mod:`nspawn_tui.host.images`, :mod:`nspawn_tui.host.network`,
 :mod:`nspawn_tui.host.processes`), :mod:`nspawn_tui.images` (checks
 before sending), :mod:`nspawn_tui.journal`,
-:mod:`nspawn_tui.nspawn` and :mod:`nspawn_tui.units`; never a concrete host
+:mod:`nspawn_tui.nspawn`, :mod:`nspawn_tui.units` and :mod:`nspawn_tui.config`
+(the user's settings); never a concrete host
 (``host.machined``, ``host.demo``), :mod:`nspawn_tui.cgroups` or D-Bus.
 """

@@ -51,6 +51,7 @@ class Rule:
 
 
 _SCREEN_IMPORTS = (
+    "nspawn_tui.config",
     "nspawn_tui.view",
     "nspawn_tui.safe",
     "nspawn_tui.host.base",
@@ -152,6 +153,10 @@ RULES: dict[str, Rule] = {
         internal=(*_HOST_TYPES, "nspawn_tui.fleet.names", "nspawn_tui.safe"),
         external=("prometheus_client",),
     ),
+    "nspawn_tui.config": Rule(
+        internal=("nspawn_tui.fleet.hostsfile", "nspawn_tui.remote.target", "nspawn_tui.safe")
+    ),
+    "nspawn_tui.web": Rule(internal=("nspawn_tui.safe",), external=("textual_serve", "aiohttp")),
     "nspawn_tui.screens": Rule(
         internal=("nspawn_tui.widgets", *_SCREEN_IMPORTS), external=("textual", "rich")
     ),
@@ -173,6 +178,7 @@ TEXTUAL_FREE = (
     "procs",
     "images",
     "commands",
+    "config",
     "fleet",
     "exporter",
 )

@@ -1,0 +1,38 @@
+"""The settings of the config file, with their defaults (see :mod:`nspawn_tui.config.load`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigProblem:
+    """One thing wrong in the config file: shown at start (a toast and standard error)."""
+
+    path: str
+    line: int | None  # 1-based, None when the place is not known
+    key: str  # dotted, e.g. "keys.dashboard.kill"
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}, line {self.line}" if self.line else self.path
+        return f"{where}: {self.key}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Every setting; a file sets any of them. The defaults are the app's behaviour without one."""
+
+    interval: float = 1.0  # seconds between refreshes
+    cpu_mode: str = "core"  # "core": % of one core; "host": % of the whole host
+    columns: tuple[str, ...] | None = None  # the table's columns in order; None: all, default order
+    sort: str = "name"  # a column key
+    sort_reverse: bool = False
+    scrollback: int = 10_000
+    theme: str = "textual-dark"
+    #: binding id -> keys (Textual keymap), e.g. {"dashboard.kill": ("K",)}
+    keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: action class -> ask before doing it: "poweroff", "terminate", "kill", "images", ...
+    confirm: dict[str, bool] = field(default_factory=dict)
+    path: str | None = None  # the file these came from
+    problems: tuple[ConfigProblem, ...] = ()
