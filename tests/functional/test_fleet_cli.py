@@ -42,7 +42,8 @@ def test_list_json_of_two_demo_hosts_has_host_and_qualified_names(
 def test_list_json_of_one_host_is_as_before(capsys: pytest.CaptureFixture[str]) -> None:
     records = list_json(capsys, "list", "--json")
     assert "web" in {r["name"] for r in records}
-    assert all(r["host"] is None and "/" not in str(r["name"]) for r in records)
+    # one host: plain names, and the host's label ("local" here; a remote one's ssh name)
+    assert all(r["host"] == "local" and "/" not in str(r["name"]) for r in records)
 
 
 def test_list_table_of_a_fleet_has_a_host_column(capsys: pytest.CaptureFixture[str]) -> None:
