@@ -32,6 +32,9 @@ class Config:
     theme: str = "textual-dark"
     #: binding id -> keys (Textual keymap), e.g. {"dashboard.kill": ("K",)}
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: binding id -> its line in the file (for messages about it found later: unknown id,
+    #: a key bound twice; the UI knows the bindings, the loader does not)
+    key_lines: dict[str, int] = field(default_factory=dict)
     #: action class -> ask before doing it: "poweroff", "terminate", "kill", "images", ...
     confirm: dict[str, bool] = field(default_factory=dict)
     path: str | None = None  # the file these came from
