@@ -12,6 +12,6 @@ them (:mod:`.host`).
 Never imports Textual. May import: the Host interface and its types
 (nspawn_tui.host.base, nspawn_tui.host.events, nspawn_tui.host.images,
 nspawn_tui.host.network, nspawn_tui.host.processes), the machined host and
-its seams (nspawn_tui.host.machined), nspawn_tui.host.hoststats,
+its seams (nspawn_tui.host.machined), nspawn_tui.dbus (the bus itself), nspawn_tui.host.hoststats,
 nspawn_tui.cgroups, nspawn_tui.units, nspawn_tui.safe; dbus_next.
 """

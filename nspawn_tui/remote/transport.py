@@ -30,6 +30,7 @@ from typing import Final
 
 from dbus_next.aio import MessageBus
 
+from nspawn_tui.dbus.patient import patient_bus
 from nspawn_tui.host.base import HostUnavailable
 from nspawn_tui.remote.errors import describe_spawn_error, describe_ssh_failure
 from nspawn_tui.remote.target import SshTarget
@@ -256,7 +257,7 @@ def _socket_bus() -> tuple[MessageBus, socket.socket]:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
             listener.bind(path)
             listener.listen(1)
-            bus = MessageBus(bus_address=f"unix:path={path}", negotiate_unix_fd=False)
+            bus = patient_bus(bus_address=f"unix:path={path}", negotiate_unix_fd=False)
             listener.settimeout(5)
             try:
                 server, _ = listener.accept()

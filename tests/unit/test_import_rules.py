@@ -115,6 +115,7 @@ RULES: dict[str, Rule] = {
         internal=(
             *_HOST_TYPES,
             "nspawn_tui.host.hoststats",
+            "nspawn_tui.dbus",
             "nspawn_tui.cgroups",
             "nspawn_tui.net",
             "nspawn_tui.procs",
@@ -135,9 +136,11 @@ RULES: dict[str, Rule] = {
             "nspawn_tui.units",
         )
     ),
+    "nspawn_tui.dbus": Rule(external=("dbus_next",)),
     "nspawn_tui.remote": Rule(
         internal=(
             *_HOST_TYPES,
+            "nspawn_tui.dbus",
             "nspawn_tui.host.machined",
             "nspawn_tui.host.hoststats",
             "nspawn_tui.cgroups",

@@ -13,6 +13,7 @@ from dbus_next import BusType, Message, MessageType
 from dbus_next.aio import MessageBus
 from dbus_next.errors import AuthError, DBusError, InvalidAddressError
 
+from nspawn_tui.dbus.patient import patient_bus
 from nspawn_tui.host.base import HostError, HostUnavailable, NoSuchMachine
 
 MACHINE1: Final = "org.freedesktop.machine1"
@@ -60,7 +61,7 @@ async def connect_system_bus(address: str | None, *, negotiate_unix_fd: bool = T
     """Connect to the system bus (or ``address``); HostUnavailable with a reason."""
     where = describe_address(address)
     try:
-        bus = MessageBus(
+        bus = patient_bus(
             bus_address=address, bus_type=BusType.SYSTEM, negotiate_unix_fd=negotiate_unix_fd
         )
         return await bus.connect()

@@ -156,6 +156,9 @@ class FakeMetrics:
     def close(self) -> None:
         self.closed = True
 
+    def reason(self, name: str) -> str | None:
+        return "CPU: not accounted" if name == "alpha" else None
+
 
 class FakeShell:
     def __init__(self) -> None:
@@ -215,7 +218,9 @@ async def test_the_snapshot_has_the_metrics_source_samples() -> None:
     snapshot = await host.snapshot()
     assert snapshot.samples == {"alpha": SAMPLE}
     assert metrics.sampled == [(["alpha"], None)]  # no systemd manager on this bus
-    assert (await host.machine_details("alpha")).cgroup == "/fake/alpha"
+    details = await host.machine_details("alpha")
+    assert details.cgroup == "/fake/alpha"
+    assert details.unavailable == "CPU: not accounted"  # the source's reason, for the panel
     await host.close()
     assert metrics.closed
 
