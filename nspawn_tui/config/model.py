@@ -3,6 +3,36 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Final
+
+#: The machine table's columns (``nspawn_tui.view.rows.COLUMN_KEYS``; a test keeps them equal).
+COLUMN_KEYS: Final = (
+    "name",
+    "state",
+    "os",
+    "address",
+    "cpu",
+    "memory",
+    "tasks",
+    "rx",
+    "tx",
+    "uptime",
+)
+CPU_MODES: Final = ("core", "host")
+MIN_INTERVAL: Final = 0.25
+MAX_INTERVAL: Final = 10.0
+MIN_SCROLLBACK: Final = 1
+MAX_SCROLLBACK: Final = 1_000_000
+#: Action class -> whether the app asks before doing it, without a config file.
+CONFIRM_DEFAULTS: Final[dict[str, bool]] = {
+    "poweroff": True,  # p: a clean shutdown
+    "terminate": True,  # t: stop at once
+    "kill": True,  # k: a signal to the leader or all
+    "reboot": False,  # r
+    "disable": True,  # A: disable at boot
+    "images": True,  # removing an image (images screen)
+    "signal": True,  # a signal to one process (processes screen)
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -11,12 +41,12 @@ class ConfigProblem:
 
     path: str
     line: int | None  # 1-based, None when the place is not known
-    key: str  # dotted, e.g. "keys.dashboard.kill"
+    key: str  # dotted, e.g. "keys.dashboard.kill"; "" for the file as a whole
     message: str
 
     def __str__(self) -> str:
         where = f"{self.path}, line {self.line}" if self.line else self.path
-        return f"{where}: {self.key}: {self.message}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +66,10 @@ class Config:
     #: a key bound twice; the UI knows the bindings, the loader does not)
     key_lines: dict[str, int] = field(default_factory=dict)
     #: action class -> ask before doing it: "poweroff", "terminate", "kill", "images", ...
-    confirm: dict[str, bool] = field(default_factory=dict)
+    confirm: dict[str, bool] = field(default_factory=lambda: dict(CONFIRM_DEFAULTS))
     path: str | None = None  # the file these came from
     problems: tuple[ConfigProblem, ...] = ()
+
+    def asks(self, action_class: str) -> bool:
+        """Whether to ask before an action of ``action_class`` (unknown classes: ask)."""
+        return self.confirm.get(action_class, CONFIRM_DEFAULTS.get(action_class, True))
