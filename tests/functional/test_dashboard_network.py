@@ -44,7 +44,8 @@ async def test_narrow_terminal_hides_the_network_columns() -> None:
 async def test_detail_panel_shows_links_ports_and_the_hosts_network() -> None:
     host = DemoHost(seed=1, frozen=True)
     app = NspawnApp(host, interval=0.25)
-    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+    # 44 rows: at 40 the action bar takes the panel's last line (its Ports: line)
+    async with app.run_test(size=(120, 44), notifications=True) as pilot:
         while not (isinstance(app.screen, DashboardScreen) and app.screen.polls >= 1):
             await pilot.pause(0.05)
         screen = app.screen
