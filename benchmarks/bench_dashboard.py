@@ -28,6 +28,12 @@ A second pane runs the same dashboard with the cursor moved to a running
 machine (``dashboard_detail_cpu_percent``, ``dashboard_detail_bytes_per_s``): the
 way one watches a machine, with its detail panel and graphs moving too.
 
+Themes (``bytes_per_changed_value_<theme>``): after those rounds, the same
+dashboard once per theme of BENCH_THEMES, each through a config file of its own
+(``--config FILE`` with ``theme = "..."``), all in panes side by side with the
+default theme (``textual-dark``, also through a file) at the same moment, so each
+theme's bytes per changed value stands next to the default's of the same run.
+
 Figures are medians over ROUNDS rounds.
 """
 
@@ -61,6 +67,15 @@ APP = os.environ.get("BENCH_APP", "")
 #: running machines on screen in the 120x40 dashboard of 50 demo machines
 REPAINT_LINES = 18
 FLOOR_APP = str(Path(__file__).resolve().parent / "floor_app.py")
+#: themes measured next to the default (comma-separated; empty: none)
+THEMES = [
+    t.strip()
+    for t in os.environ.get(
+        "BENCH_THEMES", "nspawn-high-contrast,nspawn-ansi,textual-light,gruvbox"
+    ).split(",")
+    if t.strip()
+]
+DEFAULT_THEME = "textual-dark"
 
 Spans = list[tuple[int, int]]
 
@@ -230,12 +245,72 @@ def _round(directory: Path, with_htop: bool) -> dict[str, Measure]:
             s.close()
 
 
+def _measure_all(named: dict[str, Session]) -> dict[str, Measure]:
+    """Start every session, warm up, measure them over the same window, stop them."""
+    sessions = list(named.values())
+    try:
+        for s in sessions:
+            s.start()
+        for s in sessions:
+            s.wait_ready()
+        time.sleep(WARMUP)
+        directory = Path(tempfile.mkdtemp(prefix="bench-themes-"))
+        threads = [threading.Thread(target=s.measure, args=(directory,)) for s in sessions]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        shutil.rmtree(directory, ignore_errors=True)
+        results: dict[str, Measure] = {}
+        for key, s in named.items():
+            if s.error is not None:
+                raise s.error
+            assert s.result is not None
+            results[key] = s.result
+        return results
+    finally:
+        for s in sessions:
+            s.close()
+
+
+def _theme_round(directory: Path) -> dict[str, Measure]:
+    """The dashboard once per theme (and the default), each from a config file of its own."""
+    program = shlex.split(APP) or [venv_bin("nspawn-tui")]
+    named: dict[str, Session] = {}
+    for theme in [DEFAULT_THEME, *THEMES]:
+        config = directory / f"{theme}.toml"
+        config.write_text(f'theme = "{theme}"\n', encoding="utf-8")
+        argv = [*program, "--config", str(config), "--demo", "--demo-machines", "50"]
+        named[theme] = Session(argv, app_table_lines, "ct-0001")
+    return _measure_all(named)
+
+
+Row = tuple[str, str]
+
+
+def _theme_figures(rounds: list[dict[str, Measure]]) -> tuple[dict[str, float], list[Row]]:
+    figures: dict[str, float] = {}
+    rows: list[Row] = []
+    for theme in [DEFAULT_THEME, *THEMES]:
+        per_value = statistics.median(r[theme].bytes_per_changed for r in rounds)
+        per_s = statistics.median(r[theme].bytes_per_s for r in rounds)
+        key = theme.replace("-", "_")
+        figures[f"bytes_per_changed_value_{key}"] = round(per_value, 1)
+        figures[f"dashboard_bytes_per_s_{key}"] = round(per_s, 1)
+        rows.append((f"theme {theme}", f"{per_value:.1f} B/value  {per_s:,.0f} B/s"))
+    return figures, rows
+
+
 def run() -> dict[str, float]:
     with_htop = shutil.which("htop") is not None
     rounds: list[dict[str, Measure]] = []
+    theme_rounds: list[dict[str, Measure]] = []
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
         for _ in range(ROUNDS):
             rounds.append(_round(Path(tmp), with_htop))
+        if THEMES:
+            for _ in range(ROUNDS):
+                theme_rounds.append(_theme_round(Path(tmp)))
 
     def med(key: str, attr: str) -> float:
         return statistics.median(getattr(r[key], attr) for r in rounds)
@@ -293,6 +368,13 @@ def run() -> dict[str, float]:
     else:
         rows.append(("htop", "not installed: no reference figures"))
     print_table("dashboard in a 120x40 tmux pane", rows)
+    if theme_rounds:
+        theme_figures, theme_rows = _theme_figures(theme_rounds)
+        figures.update(theme_figures)
+        print_table(
+            f"per theme, 50 demo machines, side by side (median of {ROUNDS} x {WINDOW:g}s)",
+            theme_rows,
+        )
     return figures
 
 

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
 
+from textual.actions import ActionParseResult, parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.screen import Screen
 
 from nspawn_tui.config.model import Config
 from nspawn_tui.host.base import Host
-from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
-from nspawn_tui.screens.help import HelpScreen
+from nspawn_tui.screens.help import ATTACH_ACTIONS, HelpScreen, action_keys
+from nspawn_tui.screens.keymap import APP_BINDINGS, keymap_from_config
+from nspawn_tui.screens.palette import MachineCommands
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline
 from nspawn_tui.terminal.relay import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.widgets.safe_text import notify_plain
+from nspawn_tui.widgets.themes import apply_theme, theme_commands
 
 
 def styles_dir() -> Path:
@@ -35,6 +39,11 @@ def styles_dir() -> Path:
 
 
 AttachRunner = Callable[["NspawnApp", int, bool], RelayResult]
+
+
+def web_attach_refusal(kind: str) -> str:
+    """Why a shell or login (``kind``) is refused in a browser (``nspawn-tui serve``)."""
+    return f"a {kind} needs a terminal: use nspawn-tui {kind} NAME over ssh"
 
 
 def run_attached(app: NspawnApp, fd: int, login: bool) -> RelayResult:
@@ -63,22 +72,21 @@ def run_attached(app: NspawnApp, fd: int, login: bool) -> RelayResult:
 class NspawnApp(App[None]):
     TITLE = "nspawn-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
-    BINDINGS = [
-        Binding("q", "quit", "Quit"),
-        Binding("question_mark", "help", "Help", key_display="?"),
-    ]
+    BINDINGS = APP_BINDINGS  # every binding has an id: the config's [keys] rebinds it
     #: ctrl+p: every key of the screen as a command, by name (see get_system_commands)
     COMMAND_PALETTE_BINDING = "ctrl+p"
+    #: ... and a command per machine and action ("Shell web"): screens/palette.py
+    COMMANDS = App.COMMANDS | {MachineCommands}
 
     def __init__(
         self,
         host: Host,
         *,
-        interval: float = 1.0,
+        interval: float | None = None,  # None: the config's
         attach_runner: AttachRunner = run_attached,
         notice: str | None = None,
         logs: list[str] | None = None,
-        scrollback: int = DEFAULT_SCROLLBACK,
+        scrollback: int | None = None,  # None: the config's
         lifeline: Lifeline | None = None,
         config: Config | None = None,
         web: bool = False,
@@ -90,14 +98,18 @@ class NspawnApp(App[None]):
         self.web = web
         #: Ends the app (status 129/143) when the terminal goes or on SIGHUP/SIGTERM.
         self.lifeline = lifeline
-        self.scrollback = scrollback
+        self.scrollback = self.config.scrollback if scrollback is None else scrollback
         self.notice = notice
         self.logs = logs
         self.host = host
-        self.interval = interval
+        self.interval = self.config.interval if interval is None else interval
         self.attach_runner = attach_runner
 
     async def on_mount(self) -> None:
+        keymap, key_problems = keymap_from_config(self.config)  # bad entries: their defaults
+        self.set_keymap(keymap)
+        # before the first frame: ours registered, the config's theme (unknown: a toast)
+        await apply_theme(self, self.config.theme, self.config.path)
         if self.lifeline is not None:
             loop = asyncio.get_running_loop()
 
@@ -116,22 +128,47 @@ class NspawnApp(App[None]):
             await self.push_screen(dashboard)
         if self.notice:
             notify_plain(self, self.notice, severity="warning", timeout=15)
+        for problem in (*self.config.problems, *key_problems):  # once, at start (cleaned)
+            notify_plain(self, str(problem), title="Config", severity="warning", timeout=20)
 
     def attach_pty(self, fd: int, login: bool) -> RelayResult:
-        """The dashboard's shell and login: :attr:`attach_runner` with this app."""
+        """The dashboard's shell and login: :attr:`attach_runner` with this app.
+
+        In a browser there is no terminal of ours to hand over: refused, never run.
+        """
+        if self.web:
+            return RelayResult("error", web_attach_refusal("login" if login else "shell"))
         return self.attach_runner(self, fd, login)
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every action (keys, palette, buttons); in a browser a shell or login is refused first."""
+        name = (parse(action) if isinstance(action, str) else action)[1]
+        if self.web and name in ATTACH_ACTIONS and isinstance(default_namespace, DashboardScreen):
+            kind = "login" if name == "login" else "shell"
+            refusal = web_attach_refusal(kind)
+            notify_plain(self, refusal, title=kind.capitalize(), severity="warning")
+            return True
+        return await super().run_action(action, default_namespace, namespaces)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette: the keys of ``screen`` (as its help lists them), then help and quit."""
+        keys, app_keys = action_keys(self, screen.BINDINGS), action_keys(self, self.BINDINGS)
         for binding in Binding.make_bindings(screen.BINDINGS):
             if binding.description:
-                key = binding.key_display or self.get_key_display(binding)
+                key = keys[binding.action]  # the keys in force (the config's keymap applied)
                 help_text = f"{binding.tooltip} (key {key})" if binding.tooltip else f"key {key}"
                 yield SystemCommand(
                     binding.description, help_text, partial(screen.run_action, binding.action)
                 )
-        yield SystemCommand("Help", "every key of this screen (key ?)", self.action_help)
-        yield SystemCommand("Quit", "leave nspawn-tui (key q)", self.action_quit)
+        help_key, quit_key = app_keys["help"], app_keys["quit"]
+        yield from theme_commands(self)  # "Theme: NAME" for each theme
+        yield SystemCommand("Help", f"every key of this screen (key {help_key})", self.action_help)
+        yield SystemCommand("Quit", f"leave nspawn-tui (key {quit_key})", self.action_quit)
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

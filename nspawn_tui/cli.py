@@ -19,15 +19,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from nspawn_tui import __version__
+from nspawn_tui.commands import config as config_command
 from nspawn_tui.commands import images as images_command
 from nspawn_tui.commands import ps as ps_command
 from nspawn_tui.commands.listing import machine_records, table
+from nspawn_tui.config.model import Config
 from nspawn_tui.fleet.hostsfile import HostsError
 from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
 from nspawn_tui.host.network import NetworkInfo
 from nspawn_tui.remote.target import SshTarget
 from nspawn_tui.safe import clean
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
+from nspawn_tui.web import serve as web_serve
 
 EXIT_UNAVAILABLE = 2
 #: records ``logs`` prints by default when its output is not a terminal
@@ -82,7 +85,7 @@ def _common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group.add_argument(
         "--interval",
         type=float,
-        default=default(1.0),
+        default=default(None),  # None: the config file's, else 1
         metavar="S",
         help="seconds between refreshes (list: between the two CPU readings)",
     )
@@ -95,7 +98,7 @@ def _common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
     group.add_argument(
         "--scrollback",
         type=_positive_int,
-        default=default(10_000),
+        default=default(None),  # None: the config file's, else 10000
         metavar="N",
         help="lines kept per journal view (memory is bounded by it; default 10000)",
     )
@@ -140,6 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A terminal dashboard for systemd-nspawn containers.",
     )
     parser.add_argument("--version", action="version", version=f"nspawn-tui {__version__}")
+    parser.add_argument("--web-child", action="store_true", help=argparse.SUPPRESS)  # serve's tabs
     _common_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     lister = sub.add_parser("list", help="print every machine with its metrics")
@@ -178,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common_options(login, suppress=True)
     for script in (ps_command.add_parser(sub), *images_command.add_parsers(sub)):
         _common_options(script, suppress=True)
+    _common_options(config_command.add_parser(sub), suppress=True)
+    _common_options(web_serve.add_parser(sub), suppress=True)
     return parser
 
 
@@ -249,7 +255,10 @@ def host_targets(args: argparse.Namespace) -> list[SshTarget | None]:
         return targets_from_options(args.host)
     path = args.config or default_config_path()
     if path is not None and os.path.exists(path):
-        found = load_hosts(path)
+        try:
+            found = load_hosts(path)
+        except HostsError:  # a problem of the config file (said by settings()): this machine
+            return [None]
         if found:
             return found
     elif args.config:
@@ -355,7 +364,7 @@ def _print_logs_until_done(args: argparse.Namespace) -> int:
         return 128 + 13
 
 
-def _run_dashboard(args: argparse.Namespace) -> int:
+def _run_dashboard(args: argparse.Namespace, config: Config) -> int:
     notice = None
     if not args.demo:
         try:
@@ -378,6 +387,8 @@ def _run_dashboard(args: argparse.Namespace) -> int:
             logs=logs,
             scrollback=args.scrollback,
             lifeline=lifeline,
+            config=config,
+            web=args.web_child,
         )
         app.run()
     if lifeline.status is not None:
@@ -446,14 +457,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(raw)
     if command and args.command != "shell":
         build_parser().error("a command after -- is only for 'shell'")
+    if args.command == "config":
+        return config_command.run(args, sys.stdout, sys.stderr)
     try:
-        host_targets(args)  # a wrong --host or hosts file: said before anything runs
+        host_targets(args)  # a wrong --host or a missing --config file: said before anything runs
     except HostsError as exc:
         print(f"nspawn-tui: {clean(str(exc))}", file=sys.stderr)
         return EXIT_UNAVAILABLE
+    config = config_command.settings(args, sys.stderr)  # its problems said; options win
     try:
         if args.command == "export" and args.name is None and args.file is None:
             return _serve_metrics(args)
+        if args.command == "serve":
+            return web_serve.run(args)
         if args.command in {"shell", "login"}:
             return _attach(args, command)
         if args.command == "list" or args.command in SCRIPTS:
@@ -470,7 +486,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 return _fail(str(exc))
         if args.command == "logs" and not sys.stdout.isatty():
             return _print_logs(args)
-        return _run_dashboard(args)
+        return _run_dashboard(args, config)
     except KeyboardInterrupt:
         return 130
 

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from nspawn_tui.config.model import Config
 from nspawn_tui.safe import clean
 from nspawn_tui.widgets.safe_text import plain
 
 
+def config_of(app: App[Any]) -> Config:
+    """The settings of the app (``NspawnApp.config``; another app: the defaults)."""
+    config = getattr(app, "config", None)
+    return config if isinstance(config, Config) else Config()
+
+
+def asks(app: App[Any], action_class: str) -> bool:
+    """Whether to confirm an action of ``action_class`` ("poweroff", "images", ...) first."""
+    return config_of(app).asks(action_class)
+
+
 class ConfirmScreen(ModalScreen[bool]):
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
     ]
     DEFAULT_CSS = """
     ConfirmScreen { align: center middle; }

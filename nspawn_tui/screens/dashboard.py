@@ -9,7 +9,6 @@ from dataclasses import replace
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import Footer, Input, Static
 
 from nspawn_tui.host.base import (
@@ -22,7 +21,9 @@ from nspawn_tui.host.base import (
 )
 from nspawn_tui.host.network import UNAVAILABLE, NetworkInfo
 from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
+from nspawn_tui.screens.confirm import config_of
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Attach, Pending
+from nspawn_tui.screens.dashboard_keys import DASHBOARD_BINDINGS, FOLD
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.view.history import series_bins
 from nspawn_tui.view.host_rows import host_row_refusal, refused_on_host_rows
@@ -39,10 +40,6 @@ BIN_SECONDS = 5.0
 MIN_INTERVAL = 0.25
 MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
-
-
-#: Enter in a fleet (bound once its first snapshot shows hosts: one host has no such key)
-FOLD = Binding("enter", "fold_host", "Fold", tooltip="hide or show a host's machines")
 
 
 def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBACK) -> LogsScreen:
@@ -72,46 +69,7 @@ class DashboardScreen(ActionsMixin):
     #: Textual draws its lines as plain background instead of styling them
     BLANK = True
     #: The help screen (``?``) is made from these: key, description and tooltip.
-    BINDINGS = [
-        Binding("slash", "filter", "Filter", tooltip="by name; Enter keeps it, Escape clears"),
-        Binding("o", "sort_next", "Sort", tooltip="by the next column (or click a title)"),
-        Binding("O", "sort_reverse", "Reverse", show=False, tooltip="reverse the order"),
-        Binding("c", "cpu_mode", "CPU%", tooltip="% of one core, or % of the whole host"),
-        Binding(
-            "plus,equals_sign",
-            "faster",
-            "Faster",
-            show=False,
-            key_display="+",
-            tooltip="refresh more often",
-        ),
-        Binding(
-            "minus", "slower", "Slower", show=False, key_display="-", tooltip="refresh less often"
-        ),
-        Binding("d", "toggle_detail", "Detail", show=False, tooltip="show or hide the panel"),
-        Binding("space", "select", "Select", show=False, tooltip="logs and actions apply to all"),
-        Binding("l", "logs", "Logs", tooltip="journal of the machine(s), merged"),
-        Binding(
-            "P", "processes", "Processes", show=False, tooltip="the machine's processes, by cgroup"
-        ),
-        Binding(
-            "i", "images", "Images", show=False, tooltip="clone, rename, remove, import, export"
-        ),
-        Binding("s", "shell", "Shell", tooltip="a root shell in the machine"),
-        Binding("S", "shell_as", "Shell as", show=False, tooltip="a user and a command"),
-        Binding("L", "login", "Login", show=False, tooltip="a login prompt of the machine"),
-        Binding("a", "enable", "Enable at boot", show=False, tooltip="machinectl enable"),
-        Binding("A", "disable", "Disable at boot", show=False, tooltip="machinectl disable"),
-        Binding("N", "settings", ".nspawn", show=False, tooltip="view and edit the settings file"),
-        Binding("b", "boot", "Boot", tooltip="start systemd-nspawn@NAME.service"),
-        Binding("p", "poweroff", "Power off", tooltip="a clean shutdown (asks)"),
-        Binding("r", "reboot", "Reboot", tooltip="machinectl reboot"),
-        Binding("t", "terminate", "Terminate", tooltip="stop at once (asks)"),
-        Binding("k", "kill", "Kill", tooltip="a chosen signal, to the leader or all (asks)"),
-        Binding(
-            "e", "edit", "Edit", tooltip="resource limits (Enter: runtime, ctrl+s: persistent)"
-        ),
-    ]
+    BINDINGS = DASHBOARD_BINDINGS
 
     def __init__(
         self,
@@ -147,7 +105,11 @@ class DashboardScreen(ActionsMixin):
 
     def compose(self) -> ComposeResult:
         yield HostHeader(self.host.description, read_only=self.host.read_only, id="host-header")
-        yield MachineTable(id="machines")
+        config = config_of(self.app)  # the first CPU% meaning, sort and columns
+        self.cpu_per_host = config.cpu_mode == "host"
+        table = MachineTable(id="machines", columns=config.columns)
+        table.sort_key, table.sort_reverse = config.sort, config.sort_reverse
+        yield table
         yield Static("", id="status-line")
         yield DetailPanel(id="detail")
         yield SafeInput(placeholder="filter by name (Enter keeps, Escape clears)", id="filter")

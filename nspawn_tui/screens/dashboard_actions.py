@@ -20,7 +20,7 @@ from textual import work
 from textual.screen import Screen
 
 from nspawn_tui.host.base import Host, HostError, Machine, ReadOnlyError, Snapshot
-from nspawn_tui.screens.confirm import ConfirmScreen
+from nspawn_tui.screens.confirm import ConfirmScreen, config_of
 from nspawn_tui.screens.kill_picker import KillChoice, KillPicker
 from nspawn_tui.screens.shell_prompt import ShellPrompt, ShellRequest
 from nspawn_tui.view.actions import ACTION_TIMEOUT, ACTIONS, ActionSpec
@@ -238,9 +238,9 @@ class ActionsMixin(Screen[None]):
         else:
             command = spec.command(names)
             call = self._host_call(key)
-        if spec.destructive and not await self.app.push_screen_wait(
-            ConfirmScreen(spec.label, names, command)
-        ):
+        # the config's [confirm] can turn a question off (or on: reboot)
+        asks = config_of(self.app).confirm.get(key, spec.destructive)
+        if asks and not await self.app.push_screen_wait(ConfirmScreen(spec.label, names, command)):
             return
         await self._perform(spec, names, command, call)
 

@@ -44,7 +44,7 @@ class ExportDone:
 class ExportPrompt(ModalScreen[ExportDone | None]):
     """Ask for a path (and raw or not), write ``records`` there."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="export_prompt.cancel")]
     DEFAULT_CSS = """
     ExportPrompt { align: center middle; }
     ExportPrompt > #export-box { width: 90; max-width: 100%; height: auto;

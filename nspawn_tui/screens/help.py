@@ -10,7 +10,7 @@ the way back from a shell.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,15 +60,44 @@ def binding_rows(app: App[Any], bindings: Iterable[tuple[Binding, bool]]) -> tup
     )
 
 
+def keys_in_force(app: App[Any], bindings: Iterable[BindingType]) -> list[Binding]:
+    """``bindings`` (a class's) with the keys the app's keymap gives them now, one per key."""
+    keymap: Mapping[str, str] = app._keymap  # what Textual applies (App.set_keymap)
+    result: list[Binding] = []
+    rebound: set[str] = set()
+    for binding in Binding.make_bindings(bindings):
+        keys = keymap.get(binding.id) if binding.id else None
+        if keys is None:
+            result.append(binding)
+        elif binding.id not in rebound:
+            rebound.add(binding.id or "")
+            result += [binding.with_key(key=key, key_display=None) for key in keys.split(",")]
+    return result
+
+
+def key_labels(app: App[Any], bindings: Iterable[Binding]) -> str:
+    """The keys of ``bindings`` as the footer shows them, each once: ``K ^k``."""
+    shown: list[str] = []
+    for binding in bindings:
+        display = app.get_key_display(binding)
+        if display not in shown:
+            shown.append(display)
+    return " ".join(shown)
+
+
+def action_keys(app: App[Any], bindings: Iterable[BindingType]) -> dict[str, str]:
+    """Action -> the keys in force for it (``"kill": "K"``): the palette's key labels."""
+    by_action: dict[str, list[Binding]] = {}
+    for binding in keys_in_force(app, bindings):
+        by_action.setdefault(binding.action, []).append(binding)
+    return {action: key_labels(app, found) for action, found in by_action.items()}
+
+
 def class_rows(app: App[Any], *binding_lists: list[BindingType]) -> tuple[HelpRow, ...]:
-    """Rows of bindings declared by classes (a screen not shown yet)."""
+    """Rows of bindings declared by classes (a screen not shown yet), with the keys in force."""
     return binding_rows(
         app,
-        (
-            (binding, True)
-            for bindings in binding_lists
-            for binding in Binding.make_bindings(bindings)
-        ),
+        ((binding, True) for bindings in binding_lists for binding in keys_in_force(app, bindings)),
     )
 
 
@@ -84,16 +113,19 @@ def help_sections(screen: Screen[Any]) -> tuple[HelpSection, ...]:
     ]
     if not isinstance(screen, LogsScreen):
         rows = class_rows(app, LogsScreen.BINDINGS, LogView.BINDINGS)
-        sections.append(HelpSection("In the journal view (l)", rows))
+        logs = [bound.binding for bound in active if bound.binding.action == "logs"]
+        title = f"In the journal view ({key_labels(app, logs)})" if logs else "In the journal view"
+        sections.append(HelpSection(title, rows))
     attach = [bound for bound in active if bound.binding.action in ATTACH_ACTIONS]
     if attach:
+        keys = key_labels(app, (bound.binding for bound in attach)).replace(" ", ", ")
         back = HelpRow(
             "^] ^] ^]",
             "Back",
             "three times within 1 s: back to the dashboard, as in machinectl",
             all(bound.enabled for bound in attach),
         )
-        sections.append(HelpSection("In a shell or login (s, S, L)", (back,)))
+        sections.append(HelpSection(f"In a shell or login ({keys})", (back,)))
     return tuple(sections)
 
 
@@ -121,7 +153,7 @@ class HelpScreen(ModalScreen[None]):
     """Every key of the screen below and what it does (see :func:`help_sections`)."""
 
     BINDINGS = [
-        Binding("escape,q,question_mark", "dismiss_help", "Close"),
+        Binding("escape,q,question_mark", "dismiss_help", "Close", id="help.close"),
     ]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }

@@ -33,7 +33,7 @@ class ImageAnswer:
 class ImagePrompt(ModalScreen[ImageAnswer | None]):
     """Ask for one value; dismissed with an :class:`ImageAnswer`, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="image_prompt.cancel")]
     DEFAULT_CSS = """
     ImagePrompt { align: center middle; }
     ImagePrompt > #prompt-box { width: 80; max-width: 100%; height: auto;

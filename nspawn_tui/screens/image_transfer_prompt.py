@@ -50,7 +50,7 @@ class TransferRequest:
 class TransferPrompt(ModalScreen[TransferRequest | None]):
     """Import (``image`` None: a name is asked) or export of ``image`` to a new file."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="transfer_prompt.cancel")]
     DEFAULT_CSS = """
     TransferPrompt { align: center middle; }
     TransferPrompt > #transfer-box { width: 90; max-width: 100%; height: auto;

@@ -40,6 +40,7 @@ from nspawn_tui.images.names import (
     parse_image_limit,
 )
 from nspawn_tui.images.progress import progress_line
+from nspawn_tui.screens.confirm import asks
 from nspawn_tui.screens.image_confirm import ImageConfirm
 from nspawn_tui.screens.image_prompt import ImageAnswer, ImagePrompt
 from nspawn_tui.screens.image_transfer_prompt import TransferPrompt, TransferRequest
@@ -73,16 +74,20 @@ def limit_problem(text: str) -> str | None:
 
 class ImagesScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape,q", "close", "Close"),
-        Binding("c", "clone", "Clone", tooltip="machinectl clone"),
-        Binding("n", "rename", "Rename", tooltip="machinectl rename"),
-        Binding("d,delete", "remove", "Remove", tooltip="machinectl remove"),
-        Binding("r", "read_only", "Read-only", tooltip="machinectl read-only"),
-        Binding("l", "limit", "Limit", tooltip="machinectl set-limit"),
-        Binding("i", "import", "Import", tooltip="machinectl import-tar/raw/fs"),
-        Binding("e", "export", "Export", tooltip="machinectl export-tar/raw"),
-        Binding("x", "cancel_transfer", "Cancel transfer"),
-        Binding("g,f5", "refresh", "Refresh", show=False),
+        Binding("escape,q", "close", "Close", id="images.close"),
+        Binding("c", "clone", "Clone", tooltip="machinectl clone", id="images.clone"),
+        Binding("n", "rename", "Rename", tooltip="machinectl rename", id="images.rename"),
+        Binding("d,delete", "remove", "Remove", tooltip="machinectl remove", id="images.remove"),
+        Binding(
+            "r", "read_only", "Read-only", tooltip="machinectl read-only", id="images.read_only"
+        ),
+        Binding("l", "limit", "Limit", tooltip="machinectl set-limit", id="images.limit"),
+        Binding(
+            "i", "import", "Import", tooltip="machinectl import-tar/raw/fs", id="images.import"
+        ),
+        Binding("e", "export", "Export", tooltip="machinectl export-tar/raw", id="images.export"),
+        Binding("x", "cancel_transfer", "Cancel transfer", id="images.cancel_transfer"),
+        Binding("f5,R", "refresh", "Refresh", show=False, id="images.refresh"),
     ]
     DEFAULT_CSS = """
     ImagesScreen { layout: vertical; }
@@ -143,8 +148,10 @@ class ImagesScreen(Screen[None]):
         except HostError as exc:
             self._status(f"the images could not be read: {exc}", error=True)
             return
-        if not self.query(ImageTable):  # closed while the host answered: nothing to draw
-            return
+        if not self.is_mounted or not all(
+            self.query(selector) for selector in (ImageTable, "#images-title", "#images-detail")
+        ):
+            return  # closed while the host answered (its widgets go one by one): nothing to draw
         self._live = {m.name for m in machines if m.running}
         self.table.set_images(images, self._live, self.tz)
         total = sum(image.usage_bytes or 0 for image in images)
@@ -316,6 +323,9 @@ class ImagesScreen(Screen[None]):
             if yes:
                 self._act(lambda: self.host.remove_image(name), f"Removed {name}.", command)
 
+        if not asks(self.app, "images"):  # [confirm] images = false
+            answered(True)
+            return
         self.app.push_screen(ImageConfirm("Remove", name, detail, command), answered)
 
     def action_read_only(self) -> None:

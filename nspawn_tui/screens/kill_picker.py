@@ -24,8 +24,8 @@ class KillChoice:
 
 class KillPicker(ModalScreen[KillChoice | None]):
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("a", "toggle_who", "Leader/all"),
+        Binding("escape", "cancel", "Cancel", id="kill_picker.cancel"),
+        Binding("a", "toggle_who", "Leader/all", id="kill_picker.who"),
     ]
     DEFAULT_CSS = """
     KillPicker { align: center middle; }

@@ -63,8 +63,14 @@ class LimitsEditor(ModalScreen[LimitsRequest | None]):
     """Modal editor of CPUQuota, CPUWeight, MemoryMax, ... for ``machines``."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "apply(False)", "Apply persistent", priority=True),
+        Binding("escape", "cancel", "Cancel", id="limits.cancel"),
+        Binding(
+            "ctrl+s",
+            "apply(False)",
+            "Apply persistent",
+            priority=True,
+            id="limits.apply_persistent",
+        ),
     ]
     DEFAULT_CSS = """
     LimitsEditor { align: center middle; }

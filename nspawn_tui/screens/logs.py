@@ -52,15 +52,15 @@ class LogsScreen(Screen[None]):
     """Merged journals of ``names``, fed by ``source_factory``."""
 
     BINDINGS = [
-        Binding("p", "cycle_priority(1)", "Priority"),
-        Binding("P", "cycle_priority(-1)", "Priority back", show=False),
-        Binding("slash", "prompt('search')", "Search"),
-        Binding("n", "next_match", "Next"),
-        Binding("N", "prev_match", "Prev"),
-        Binding("u", "prompt('unit')", "Unit"),
-        Binding("b", "cycle_boot", "Boot"),
-        Binding("w", "export", "Export"),
-        Binding("escape,q", "back", "Back"),
+        Binding("p", "cycle_priority(1)", "Priority", id="logs.priority"),
+        Binding("P", "cycle_priority(-1)", "Priority back", show=False, id="logs.priority_back"),
+        Binding("slash", "prompt('search')", "Search", id="logs.search"),
+        Binding("n", "next_match", "Next", id="logs.next"),
+        Binding("N", "prev_match", "Prev", id="logs.prev"),
+        Binding("u", "prompt('unit')", "Unit", id="logs.unit"),
+        Binding("b", "cycle_boot", "Boot", id="logs.boot"),
+        Binding("w", "export", "Export", id="logs.export"),
+        Binding("escape,q", "back", "Back", id="logs.back"),
     ]
 
     DEFAULT_CSS = """

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Input, Static
 
 from nspawn_tui.host.base import Host, HostError, NoSuchMachine
 from nspawn_tui.host.processes import ProcessTable
+from nspawn_tui.screens.confirm import asks
 from nspawn_tui.screens.signal_picker import SignalConfirm, SignalPicker
 from nspawn_tui.units.names import signal_name
 from nspawn_tui.widgets.process_table import ProcessTableView, ProcRow, SortKey, build_rows
@@ -32,12 +33,36 @@ SORT_NAMES: dict[SortKey, str] = {"tree": "cgroup tree", "cpu": "CPU", "memory":
 
 class ProcessesScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape,q", "close", "Close"),
-        Binding("slash", "filter", "Filter", tooltip="command, user, PID or cgroup"),
-        Binding("c", "sort('cpu')", "By CPU", tooltip="the busiest first"),
-        Binding("m", "sort('memory')", "By memory", tooltip="the largest RSS first"),
-        Binding("t", "sort('tree')", "Tree", tooltip="by cgroup, as machinectl status"),
-        Binding("k", "signal", "Signal", tooltip="send a signal to the process (asks)"),
+        Binding("escape,q", "close", "Close", id="processes.close"),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            tooltip="command, user, PID or cgroup",
+            id="processes.filter",
+        ),
+        Binding("c", "sort('cpu')", "By CPU", tooltip="the busiest first", id="processes.by_cpu"),
+        Binding(
+            "m",
+            "sort('memory')",
+            "By memory",
+            tooltip="the largest RSS first",
+            id="processes.by_memory",
+        ),
+        Binding(
+            "t",
+            "sort('tree')",
+            "Tree",
+            tooltip="by cgroup, as machinectl status",
+            id="processes.tree",
+        ),
+        Binding(
+            "K",
+            "signal",
+            "Signal",
+            tooltip="send a signal to the process (asks)",
+            id="processes.signal",
+        ),
     ]
     DEFAULT_CSS = """
     ProcessesScreen { layout: vertical; }
@@ -281,7 +306,7 @@ class ProcessesScreen(Screen[None]):
         name = signal_name(number)
         command = f"kill -s {name} {row.pid}"
         described = f"{self.machine}: PID {row.pid} ({ns_pid} inside): {row.command}"
-        if not await self.app.push_screen_wait(
+        if asks(self.app, "signal") and not await self.app.push_screen_wait(
             SignalConfirm(f"Send SIG{name}", [described], command)
         ):
             return

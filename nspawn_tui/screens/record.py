@@ -45,7 +45,7 @@ class RecordScreen(ModalScreen[None]):
     """All fields of a record; fetched in full when a fetcher is given."""
 
     BINDINGS = [
-        Binding("escape,q,enter", "close", "Close"),
+        Binding("escape,q,enter", "close", "Close", id="record.close"),
     ]
 
     DEFAULT_CSS = """

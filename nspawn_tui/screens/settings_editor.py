@@ -36,8 +36,8 @@ class SettingsEditor(ModalScreen[str | None]):
     """A TextArea with the file; ctrl+s saves (if valid), Escape cancels."""
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel"),
-        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel", id="settings.cancel"),
+        Binding("ctrl+s", "save", "Save", priority=True, id="settings.save"),
     ]
     DEFAULT_CSS = """
     SettingsEditor { align: center middle; }

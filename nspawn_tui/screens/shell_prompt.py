@@ -36,7 +36,7 @@ class ShellRequest:
 
 
 class ShellPrompt(ModalScreen[ShellRequest | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="shell_prompt.cancel")]
     DEFAULT_CSS = """
     ShellPrompt { align: center middle; }
     ShellPrompt > Vertical { width: 70; height: auto; border: thick $accent;

@@ -19,7 +19,7 @@ from nspawn_tui.widgets.safe_text import plain
 class SignalPicker(ModalScreen[int | None]):
     """The signals of the kill picker, for one process: dismissed with its number or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="signal_picker.cancel")]
     DEFAULT_CSS = """
     SignalPicker { align: center middle; }
     SignalPicker > Vertical { width: 60; height: auto; border: thick $warning;

@@ -407,9 +407,13 @@ class RowCache:
         return None if kills is None else kills - entry.oom_base
 
 
-def layout_columns(width: int) -> list[tuple[Column, int]]:
-    """Columns that fit in ``width`` cells, with their widths (1-cell gaps between)."""
-    columns = list(COLUMNS)
+def layout_columns(width: int, keys: Sequence[str] | None = None) -> list[tuple[Column, int]]:
+    """Columns that fit in ``width`` cells, with their widths (1-cell gaps between).
+
+    ``keys``: the columns wanted, in this order (the config's ``columns``; None: all).
+    """
+    by_key = {column.key: column for column in COLUMNS}
+    columns = list(COLUMNS) if keys is None else [by_key[key] for key in keys if key in by_key]
 
     def needed(cols: list[Column]) -> int:
         return sum(c.width for c in cols) + len(cols) - 1

@@ -24,6 +24,7 @@ from nspawn_tui.view.formatting import (
     format_rate,
 )
 from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
+from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.history_graph import HistoryGraph
 
 #: "Cgroup:    ": continuation lines of a wrapped value start under the value
@@ -264,6 +265,7 @@ class DetailPanel(Widget):
         self._last_histories: tuple[Sequence[float], ...] | None = None
 
     def compose(self) -> ComposeResult:
+        yield ActionBar(id="action-bar")  # buttons for the machine under the cursor
         with Horizontal():
             yield _Text(id="detail-props")
             with Vertical(id="detail-graphs"):
@@ -278,6 +280,7 @@ class DetailPanel(Widget):
     def on_mount(self) -> None:
         # Looked up once: show() runs every second.
         self._props = self.query_one("#detail-props", _Text)
+        self._bar = self.query_one(ActionBar)
         self._cpu_title = self.query_one("#cpu-title", _Text)
         self._mem_title = self.query_one("#mem-title", _Text)
         self._cpu_graph = self.query_one("#cpu-graph", HistoryGraph)
@@ -312,6 +315,7 @@ class DetailPanel(Widget):
             self._net_graphs_shown = tall
             for widget in (self._net_title, self._rx_graph, self._tx_graph):
                 widget.display = tall
+        self._bar.show(machine)
         text = self._props_text(machine, sample, details, now, oom_new)
         if machine is not None and machine.running:
             text += "\n" + "\n".join(clean(line) for line in network_lines(network))
@@ -344,6 +348,7 @@ class DetailPanel(Widget):
 
     def show_host(self, status: HostStatus, machines: int, running: int) -> None:
         """A fleet's host (its row under the cursor): connection, figures, machines."""
+        self._bar.show(None)  # no machine actions on a host's row
         state = host_state(status)
         stats = status.stats
         cpu = memory = "n/a"

@@ -16,11 +16,11 @@ from typing import Final
 
 from rich.text import Text
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable
 
 from nspawn_tui.host.base import Image
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import UNAVAILABLE, format_bytes
+from nspawn_tui.widgets.motions import TableMotions
 
 #: (key, label) of each column, in order.
 COLUMNS: Final = (
@@ -67,7 +67,7 @@ def _style(key: str, text: str) -> str:
     return ""
 
 
-class ImageTable(DataTable[Text]):
+class ImageTable(TableMotions[Text]):
     """The images screen's table; rows keyed by image name."""
 
     DEFAULT_CSS = """

@@ -29,6 +29,7 @@ from textual.strip import Strip
 from nspawn_tui.journal.sources import LogRecord, format_time
 from nspawn_tui.journal.store import AddResult, LogFilter, LogStore
 from nspawn_tui.safe import cell_width, clean
+from nspawn_tui.widgets.motions import motion_bindings
 from nspawn_tui.widgets.safe_text import safe_strip
 
 #: Colours of machine names: a name always gets the same one (crc32, not hash()).
@@ -50,9 +51,27 @@ MACHINE_PALETTE = (
 _MAX_NAME = 20
 
 
-def machine_colour(name: str) -> str:
-    """The stable colour of a machine name."""
-    return MACHINE_PALETTE[zlib.crc32(name.encode("utf-8", "replace")) % len(MACHINE_PALETTE)]
+#: The same under an ANSI theme (nspawn-ansi): the terminal's own 16 colours.
+ANSI_MACHINE_PALETTE = (
+    "bright_blue",
+    "bright_green",
+    "bright_yellow",
+    "bright_magenta",
+    "bright_cyan",
+    "bright_red",
+    "blue",
+    "green",
+    "yellow",
+    "magenta",
+    "cyan",
+    "red",
+)
+
+
+def machine_colour(name: str, ansi: bool = False) -> str:
+    """The stable colour of a machine name (``ansi``: one of the terminal's 16)."""
+    palette = ANSI_MACHINE_PALETTE if ansi else MACHINE_PALETTE
+    return palette[zlib.crc32(name.encode("utf-8", "replace")) % len(palette)]
 
 
 def first_line(message: str, width: int) -> tuple[str, bool]:
@@ -71,13 +90,22 @@ class LogView(ScrollView, can_focus=True):
     """Records of one or several machines, newest at the bottom."""
 
     BINDINGS = [
-        Binding("up,k", "cursor_up", "Up", show=False),
-        Binding("down,j", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home,g", "home", "Oldest", show=False),
-        Binding("end,G,F", "follow", "Follow"),
-        Binding("enter", "select", "Record"),
+        *motion_bindings(
+            {
+                "list.up": "cursor_up",
+                "list.down": "cursor_down",
+                "list.page_up": "page_up",
+                "list.page_down": "page_down",
+                "list.half_page_up": "half_page(-1)",
+                "list.half_page_down": "half_page(1)",
+                "list.first": "home",
+                "list.last": "follow",
+            },
+            labels={"list.first": "Oldest", "list.last": "Follow"},
+            shown=("list.last",),
+        ),
+        Binding("F", "follow", "Follow", show=False, id="logs.follow"),
+        Binding("enter", "select", "Record", id="logs.record"),
     ]
 
     COMPONENT_CLASSES = {
@@ -305,6 +333,10 @@ class LogView(ScrollView, can_focus=True):
     def action_page_down(self) -> None:
         self.move_cursor(self.cursor + max(1, self.scrollable_content_region.height - 1))
 
+    def action_half_page(self, direction: int) -> None:
+        step = max(1, (self.scrollable_content_region.height - 1) // 2)
+        self.move_cursor(self.cursor + direction * step)
+
     def action_home(self) -> None:
         self.move_cursor(0)
 
@@ -366,7 +398,8 @@ class LogView(ScrollView, can_focus=True):
         text = Text(no_wrap=True, end="")
         text.append(format_time(record.timestamp, self.tz), self._style("time"))
         text.append(" ")
-        text.append(name, Style(color=machine_colour(record.machine), bold=True))
+        colour = machine_colour(record.machine, self.app.native_ansi_color)
+        text.append(name, Style(color=colour, bold=True))
         text.append(" ")
         who_start = len(text)
         text.append(who, self._style("ident"))

@@ -20,7 +20,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual import events
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
@@ -32,6 +31,7 @@ from nspawn_tui.view.rows import COLUMNS, Row, layout_columns
 from nspawn_tui.widgets.host_header import changed_span as changed_span  # its old home
 from nspawn_tui.widgets.host_rows import HostRowsMixin
 from nspawn_tui.widgets.host_rows import fit as _fit
+from nspawn_tui.widgets.motions import motion_bindings
 from nspawn_tui.widgets.safe_text import safe_strip
 
 COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
@@ -108,14 +108,18 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         "machine-table--na",
         "machine-table--host",
     }
-    BINDINGS = [
-        Binding("up", "cursor(-1)", "Up", show=False),
-        Binding("down", "cursor(1)", "Down", show=False),
-        Binding("pageup", "page(-1)", "Page up", show=False),
-        Binding("pagedown", "page(1)", "Page down", show=False),
-        Binding("home", "cursor_to(0)", "First", show=False),
-        Binding("end", "cursor_to(-1)", "Last", show=False),
-    ]
+    BINDINGS = motion_bindings(
+        {
+            "list.up": "cursor(-1)",
+            "list.down": "cursor(1)",
+            "list.page_up": "page(-1)",
+            "list.page_down": "page(1)",
+            "list.half_page_up": "page(-0.5)",
+            "list.half_page_down": "page(0.5)",
+            "list.first": "cursor_to(0)",
+            "list.last": "cursor_to(-1)",
+        }
+    )
 
     class Highlighted(Message):
         """The cursor moved to another machine, or a host's row (``host``), or to none."""
@@ -127,8 +131,9 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
 
     cpu_title = "CPU%"
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, columns: Sequence[str] | None = None) -> None:
         super().__init__(id=id)
+        self.column_keys = columns  # the columns shown, in order in each band (None: all)
         self._rows: dict[str, Row] = {}
         self._visible: list[Row] = []
         self._cursor = 0
@@ -314,17 +319,16 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         if width == self._layout_width or width <= 0:
             return
         self._layout_width = width
-        widths = {column.key: w for column, w in layout_columns(width)}
+        widths = {column.key: w for column, w in layout_columns(width, self.column_keys)}
+        order = [COLUMNS_INDEX[key] for key in widths]  # left to right, as laid out
         self._shown = []
         band_widths: list[int] = []
         for band in self._bands:
             band.placed = []
             x = 0
-            for index in range(band.start, band.stop):
-                text_width = widths.get(COLUMNS[index].key)
-                if text_width is not None:
-                    band.placed.append(Placed(index, x, text_width))
-                    x += text_width + 1  # the gap after it
+            for index in (i for i in order if band.start <= i < band.stop):
+                band.placed.append(Placed(index, x, widths[COLUMNS[index].key]))
+                x += widths[COLUMNS[index].key] + 1  # the gap after it
             band.display = bool(band.placed)
             if band.placed:
                 self._shown.append(band)
@@ -453,8 +457,10 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
     def action_cursor(self, delta: int) -> None:
         self._set_cursor(self._cursor + delta)
 
-    def action_page(self, direction: int) -> None:
-        self._set_cursor(self._cursor + direction * max(1, self._body_height() - 1))
+    def action_page(self, direction: float) -> None:
+        """A page (1, -1) or half a page (0.5, -0.5) down or up."""
+        step = max(1, int(abs(direction) * max(1, self._body_height() - 1)))
+        self._set_cursor(self._cursor + (step if direction > 0 else -step))
 
     def action_cursor_to(self, index: int) -> None:
         self._set_cursor(len(self._visible) - 1 if index < 0 else index)

@@ -17,11 +17,11 @@ from typing import Final, Literal
 
 from rich.text import Text
 from textual import events
-from textual.widgets import DataTable
 
 from nspawn_tui.host.processes import ProcessInfo, ProcessTable
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import UNAVAILABLE, format_bytes, format_percent
+from nspawn_tui.widgets.motions import TableMotions
 
 SortKey = Literal["tree", "cpu", "memory"]
 SORT_KEYS: Final[tuple[SortKey, ...]] = ("tree", "cpu", "memory")
@@ -163,7 +163,7 @@ def _tree_rows(
     return rows
 
 
-class ProcessTableView(DataTable[Text]):
+class ProcessTableView(TableMotions[Text]):
     """The table of one machine's processes; see the module docstring."""
 
     DEFAULT_CSS = """

@@ -116,7 +116,7 @@ async def test_kill_with_a_picked_signal(demo_host: DemoHost) -> None:
     app = NspawnApp(demo_host, interval=0.2)
     async with app.run_test(size=(120, 40)) as pilot:
         await ready(pilot, "mail")
-        await pilot.press("k")
+        await pilot.press("K")
         await until(pilot, lambda: isinstance(app.screen, KillPicker), "picker")
         await pilot.press("down", "enter")  # SIGKILL, to the leader
         await until(pilot, lambda: isinstance(app.screen, ConfirmScreen), "confirmation")
@@ -245,7 +245,7 @@ async def test_every_key_on_every_kind_of_machine_never_crashes(
     app = NspawnApp(demo_host, interval=0.2, attach_runner=lambda a, fd, login: RelayResult(
         "escaped", "escaped"))  # fmt: skip
     rec = Recorder(app, monkeypatch)
-    keys = ["l", "s", "S", "L", "b", "p", "r", "t", "k", "a", "A", "e", "N", "c", "d", "o", "?"]
+    keys = ["l", "s", "S", "L", "b", "p", "r", "t", "K", "a", "A", "e", "N", "c", "d", "o", "?"]
     async with app.run_test(size=(100, 30)) as pilot:
         for name in ("fedora-vm", "debian-base", "dns"):
             screen = await ready(pilot, name)

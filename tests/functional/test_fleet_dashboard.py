@@ -177,7 +177,7 @@ async def test_machine_actions_on_a_host_row_are_refused_with_a_toast() -> None:
         screen = await polled(pilot)
         table = screen.query_one(MachineTable)
         assert table.cursor_host == "demo1"
-        for key in ("b", "p", "t", "k", "l", "s", "S", "L", "P", "e", "N", "a"):
+        for key in ("b", "p", "t", "K", "l", "s", "S", "L", "P", "e", "N", "a"):
             await pilot.press(key)
             await pilot.pause()
             assert app.screen is screen, key  # no dialog, no other screen

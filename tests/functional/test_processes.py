@@ -127,7 +127,7 @@ async def test_signal_with_picker_and_confirmation(demo_host: DemoHost) -> None:
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         screen = await open_processes(pilot)
         pid = put_cursor_on(screen, "nginx: master")
-        await pilot.press("k")
+        await pilot.press("K")
         await until(pilot, lambda: isinstance(app.screen, SignalPicker), "the picker")
         assert f"process {pid}" in screen_text(app)
         await pilot.press("enter")  # SIGTERM, the first
@@ -148,7 +148,7 @@ async def test_a_cancelled_signal_sends_nothing(demo_host: DemoHost) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         screen = await open_processes(pilot)
         pid = put_cursor_on(screen, "cron")
-        await pilot.press("k")
+        await pilot.press("K")
         await until(pilot, lambda: isinstance(app.screen, SignalPicker), "the picker")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, SignalConfirm), "the confirmation")
@@ -171,7 +171,7 @@ async def test_read_only_refuses_at_once_without_a_dialog(monkeypatch: pytest.Mo
         screen = await open_processes(pilot)
         put_cursor_on(screen, "nginx: master")
         app.clear_notifications()
-        await pilot.press("k")
+        await pilot.press("K")
         shown = notifications(app)
         assert len(shown) == 1 and shown[0].title == "Read-only"
         assert shown[0].message.startswith("send a signal to a process refused")
@@ -190,7 +190,7 @@ async def test_a_vanished_machine_is_said_on_screen(demo_host: DemoHost) -> None
         await pilot.pause()
         assert "dns is not running any more" in screen_text(app)
         assert rows(screen) == []
-        await pilot.press("k")  # nothing under the cursor: no dialog, no crash
+        await pilot.press("K")  # nothing under the cursor: no dialog, no crash
         await pilot.pause(0.1)
         assert app.screen is screen
 

@@ -64,7 +64,7 @@ def test_signal_confirmation(snap_compare: Callable[..., bool]) -> None:
         view = screen.query_one(ProcessTableView)
         view.move_cursor(row=next(i for i, r in enumerate(view.shown_rows)
                                   if "nginx: master" in r.command))  # fmt: skip
-        await pilot.press("k", "enter")
+        await pilot.press("K", "enter")
         for _ in range(100):
             if isinstance(pilot.app.screen, SignalConfirm):
                 break

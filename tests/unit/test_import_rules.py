@@ -104,6 +104,7 @@ RULES: dict[str, Rule] = {
             "nspawn_tui.images",
             "nspawn_tui.exporter",
             "nspawn_tui.view",
+            "nspawn_tui.config",
             "nspawn_tui.units",
             "nspawn_tui.safe",
         )
@@ -159,7 +160,9 @@ RULES: dict[str, Rule] = {
     "nspawn_tui.config": Rule(
         internal=("nspawn_tui.fleet.hostsfile", "nspawn_tui.remote.target", "nspawn_tui.safe")
     ),
-    "nspawn_tui.web": Rule(internal=("nspawn_tui.safe",), external=("textual_serve", "aiohttp")),
+    "nspawn_tui.web": Rule(
+        internal=("nspawn_tui.safe",), external=("textual_serve", "aiohttp", "aiohttp_jinja2")
+    ),
     "nspawn_tui.screens": Rule(
         internal=("nspawn_tui.widgets", *_SCREEN_IMPORTS), external=("textual", "rich")
     ),
