@@ -13,11 +13,11 @@ from textual.binding import Binding
 from textual.dom import DOMNode
 from textual.screen import Screen
 
-from nspawn_tui.config.model import Config
+from nspawn_tui.config.model import Config, ConfigProblem
 from nspawn_tui.host.base import Host
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
 from nspawn_tui.screens.help import ATTACH_ACTIONS, HelpScreen, action_keys
-from nspawn_tui.screens.keymap import APP_BINDINGS, keymap_from_config
+from nspawn_tui.screens.app_keys import APP_BINDINGS
 from nspawn_tui.screens.palette import MachineCommands
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline
 from nspawn_tui.terminal.relay import RelayResult, relay, restore_terminal_modes
@@ -106,8 +106,12 @@ class NspawnApp(App[None]):
         self.attach_runner = attach_runner
 
     async def on_mount(self) -> None:
-        keymap, key_problems = keymap_from_config(self.config)  # bad entries: their defaults
-        self.set_keymap(keymap)
+        key_problems: list[ConfigProblem] = []
+        if self.config.keys:  # the table of every binding loads every screen: only for [keys]
+            from nspawn_tui.screens.keymap import keymap_from_config
+
+            keymap, key_problems = keymap_from_config(self.config)  # bad ones: their defaults
+            self.set_keymap(keymap)
         # before the first frame: ours registered, the config's theme (unknown: a toast)
         await apply_theme(self, self.config.theme, self.config.path)
         if self.lifeline is not None:

@@ -23,6 +23,7 @@ from textual.keys import REPLACED_KEYS, Keys, _character_to_key, _get_unicode_na
 from textual.screen import ModalScreen
 
 from nspawn_tui.config.model import Config, ConfigProblem
+from nspawn_tui.screens.app_keys import APP_BINDINGS
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.dashboard_keys import FOLD
@@ -44,11 +45,6 @@ from nspawn_tui.widgets.log_view import LogView
 from nspawn_tui.widgets.machine_table import MachineTable
 from nspawn_tui.widgets.process_table import ProcessTableView
 
-#: The app's own keys (NspawnApp.BINDINGS), in force under every full screen.
-APP_BINDINGS: list[BindingType] = [
-    Binding("q", "quit", "Quit", id="app.quit"),
-    Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
-]
 #: Keys Textual keeps for itself everywhere (quit, copy, the palette, focus moves).
 RESERVED = ("ctrl+q", "ctrl+c", "ctrl+p", "tab", "shift+tab")
 
