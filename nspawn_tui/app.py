@@ -15,9 +15,9 @@ from textual.screen import Screen
 
 from nspawn_tui.config.model import Config, ConfigProblem
 from nspawn_tui.host.base import Host
+from nspawn_tui.screens.app_keys import APP_BINDINGS
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
 from nspawn_tui.screens.help import ATTACH_ACTIONS, HelpScreen, action_keys
-from nspawn_tui.screens.app_keys import APP_BINDINGS
 from nspawn_tui.screens.palette import MachineCommands
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline
 from nspawn_tui.terminal.relay import RelayResult, relay, restore_terminal_modes
