@@ -11,7 +11,7 @@ from nspawn_tui.config.model import COLUMN_KEYS, CONFIRM_DEFAULTS, Config
 _CONFIRM_NOTES = {
     "poweroff": "p: a clean shutdown",
     "terminate": "t: stop at once",
-    "kill": "k: a signal to the leader or to all its processes",
+    "kill": "K: a signal to the leader or to all its processes",
     "reboot": "r: reboot",
     "disable": "A: disable at boot",
     "images": "removing an image (images screen, i)",
@@ -72,7 +72,7 @@ theme = "{config.theme}"
 # "question_mark", "slash", "enter".
 [keys]
 # "dashboard.kill" = "K"
-# "dashboard.logs" = ["l", "enter"]
+# "dashboard.logs" = ["l", "ctrl+l"]
 
 # Ask before doing these (false: act at once, without a dialog).
 [confirm]

@@ -200,6 +200,17 @@ def _theme(value: object, problems: _Problems, settings: dict[str, Any]) -> None
         settings["theme"] = value
 
 
+#: Key names Textual shortens (its textual.keys.KEY_NAME_REPLACEMENTS, Textual 8).
+_SHORT_NAMES = {
+    "solidus": "slash",
+    "reverse_solidus": "backslash",
+    "commercial_at": "at",
+    "hyphen_minus": "minus",
+    "plus_sign": "plus",
+    "low_line": "underscore",
+}
+
+
 def key_problem(key: str) -> str | None:
     """Why ``key`` is not a key name Textual accepts (None when it is)."""
     if _KEY_NAME.fullmatch(key):
@@ -207,6 +218,7 @@ def key_problem(key: str) -> str | None:
     shown = _quoted(key)
     if len(key) == 1 and key.isprintable() and not key.isspace():
         name = unicodedata.name(key, "").lower().replace(" ", "_").replace("-", "_")
+        name = _SHORT_NAMES.get(name, name)  # Textual's own names for these six
         if name:
             return f'{shown} is not a key name: write "{name}"'
     return f'{shown} is not a key name (e.g. "K", "ctrl+x", "f5", "question_mark")'
