@@ -12,6 +12,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
+from nspawn_tui.fleet.host import FleetHost
+from nspawn_tui.host.base import Host
 from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 
@@ -64,16 +66,45 @@ async def _processes(pilot: Pilot[None]) -> None:
     await pilot.pause(1.0)
 
 
+async def _fleet_steps(pilot: Pilot[None]) -> None:
+    await _settle(pilot)
+    await pilot.press("down", "down")
+    await pilot.pause(0.5)
+
+
 async def _images(pilot: Pilot[None]) -> None:
     await _settle(pilot)
     await pilot.press("i")
     await pilot.pause(1.0)
 
 
-async def render(name: str, steps: Steps, size: tuple[int, int] = (120, 40)) -> Path:
-    host = DemoHost(seed=1, frozen=True)
+def _demo(seed: int = 1, machines: int = 12, label: str = "local") -> DemoHost:
+    host = DemoHost(seed=seed, frozen=True, machines=machines)
+    host.label = label
+    return host
+
+
+def _fleet() -> Host:
+    """Three simulated hosts in one table (as ``--host a --host b --host c`` shows them)."""
+    hosts: list[Host] = [
+        _demo(1, 4, "root@web1"),
+        _demo(2, 3, "root@web2:2222"),
+        _demo(3, 4, "db1"),
+    ]
+    return FleetHost(hosts)
+
+
+async def render(
+    name: str,
+    steps: Steps,
+    size: tuple[int, int] = (120, 40),
+    make_host: Callable[[], Host] = _demo,
+) -> Path:
+    host = make_host()
     for _ in range(40):  # some history for the graphs
-        host.tick(3.0)
+        for member in getattr(host, "hosts", [host]):
+            if isinstance(member, DemoHost):
+                member.tick(3.0)
         await host.snapshot()
     app = NspawnApp(host, interval=0.2)
     async with app.run_test(size=size) as pilot:
@@ -93,6 +124,7 @@ async def main() -> None:
         ("images", _images),
     ):
         print(await render(name, steps))
+    print(await render("fleet", _fleet_steps, make_host=_fleet))
 
 
 if __name__ == "__main__":
