@@ -29,9 +29,9 @@ from nspawn_tui.view.history import series_bins
 from nspawn_tui.view.host_rows import host_row_refusal, refused_on_host_rows
 from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
 from nspawn_tui.widgets.detail_panel import DetailPanel
+from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
-from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
 HISTORY_SECONDS = 300.0
@@ -112,7 +112,11 @@ class DashboardScreen(ActionsMixin):
         yield table
         yield Static("", id="status-line")
         yield DetailPanel(id="detail")
-        yield SafeInput(placeholder="filter by name (Enter keeps, Escape clears)", id="filter")
+        yield FilterInput(
+            self._filter_entered,
+            placeholder="filter by name (Enter keeps, Escape clears)",
+            id="filter",
+        )
         yield Footer(show_command_palette=False)  # ctrl+p is in the help (?)
 
     def on_mount(self) -> None:
@@ -384,6 +388,12 @@ class DashboardScreen(ActionsMixin):
         if table.name_filter != text:
             table.set_filter(text)
             self._update_status()
+
+    def _filter_entered(self, text: str) -> None:
+        """Enter in the filter: keep it (shown while not empty), back to the table at once."""
+        self._apply_filter(text)
+        self.query_one("#filter", Input).display = bool(text)
+        self.set_focus(self.query_one(MachineTable))
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -256,3 +256,21 @@ async def test_keys_in_one_burst_after_filter_enter_act_on_the_table(demo_app: N
         assert table.name_filter == "db"
         assert table.selected == {"db"}
         assert screen.focused is table
+
+
+async def test_keys_queued_in_the_filter_after_enter_go_to_the_table(demo_app: NspawnApp) -> None:
+    """The filter focused, then "db" Enter Space reach the input's own queue together."""
+    from textual import events
+    from textual.widgets import Input
+
+    async with demo_app.run_test(size=(120, 40)) as pilot:
+        screen = await _ready(pilot)
+        await pilot.press("slash")
+        box = screen.query_one("#filter", Input)
+        assert screen.focused is box
+        for character, key in (("d", "d"), ("b", "b"), ("\r", "enter"), (" ", "space")):
+            box.post_message(events.Key(key, character))  # as the app forwards a burst
+        await pilot.pause(0.3)
+        table = screen.query_one(MachineTable)
+        assert table.name_filter == "db" and box.value == "db"
+        assert table.selected == {"db"} and screen.focused is table
