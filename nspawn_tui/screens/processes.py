@@ -23,8 +23,8 @@ from nspawn_tui.host.processes import ProcessTable
 from nspawn_tui.screens.confirm import asks
 from nspawn_tui.screens.signal_picker import SignalConfirm, SignalPicker
 from nspawn_tui.units.names import signal_name
+from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.process_table import ProcessTableView, ProcRow, SortKey, build_rows
-from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
 MIN_INTERVAL = 0.25
@@ -102,7 +102,11 @@ class ProcessesScreen(Screen[None]):
         yield ProcessTableView(id="processes")
         yield Static("", id="proc-detail")
         yield Static("", id="proc-status")
-        yield SafeInput(placeholder="filter (Enter keeps, Escape clears)", id="proc-filter")
+        yield FilterInput(
+            self._filter_entered,
+            placeholder="filter (Enter keeps, Escape clears)",
+            id="proc-filter",
+        )
         yield Footer(show_command_palette=False)  # ctrl+p is in the help (?)
 
     def on_mount(self) -> None:
@@ -276,6 +280,14 @@ class ProcessesScreen(Screen[None]):
     def _filter_changed(self, event: Input.Changed) -> None:
         self.needle = event.value
         self._render_rows()
+
+    def _filter_entered(self, text: str) -> None:
+        """Enter in the filter: applied and kept, back to the table at once (FilterInput)."""
+        if text != self.needle:
+            self.needle = text
+            self._render_rows()
+        self.query_one("#proc-filter", Input).display = bool(text)
+        self.set_focus(self.query_one(ProcessTableView))
 
     @on(Input.Submitted, "#proc-filter")
     def _filter_done(self, event: Input.Submitted) -> None:

@@ -223,3 +223,36 @@ async def test_texts_from_the_container_are_never_markup() -> None:
         assert "[@click=app.quit]x[/] ^[]0;pwned^G [/]" in text
         assert "[red]x[/red].service" in text and "[b]root" in text
         assert "\x1b" not in text
+
+
+async def test_keys_queued_in_the_processes_filter_after_enter_go_to_the_table() -> None:
+    """As on the dashboard: text, Enter and a key in the filter's own queue together."""
+    from textual import events
+    from textual.widgets import Input
+
+    from nspawn_tui.app import NspawnApp
+    from nspawn_tui.host.demo.host import DemoHost
+    from nspawn_tui.screens.processes import ProcessesScreen
+    from nspawn_tui.widgets.process_table import ProcessTableView
+
+    app = NspawnApp(DemoHost(seed=1, frozen=True), interval=0.25)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if getattr(app.screen, "polls", 0) >= 1:
+                break
+        await pilot.press("end", "P")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ProcessesScreen):
+                break
+        screen = app.screen
+        assert isinstance(screen, ProcessesScreen)
+        await pilot.press("slash")
+        box = screen.query_one("#proc-filter", Input)
+        assert screen.focused is box
+        for character, key in (("s", "s"), ("h", "h"), ("\r", "enter"), ("j", "j")):
+            box.post_message(events.Key(key, character))
+        await pilot.pause(0.3)
+        assert box.value == "sh" and screen.needle == "sh"
+        assert screen.focused is screen.query_one(ProcessTableView)

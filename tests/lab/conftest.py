@@ -65,10 +65,8 @@ def flat_lab(lab_host: labkit.FlatLab) -> labkit.FlatLab:
     return lab_host
 
 
-@pytest.fixture(scope="session")
-def nested_lab(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
-    """ntl-outer (a systemd host) running ntl-inner1, with ntl-inner2 stopped."""
-    nested = labkit.NestedLab(lab_host, boot_inner=[INNER_RUNNING], stopped_inner=[INNER_STOPPED])
+def _running(nested: labkit.NestedLab) -> Iterator[labkit.NestedLab]:
+    """Start ``nested`` (skip when its root cannot be built), yield it, power it off."""
     try:
         nested.start()
     except labkit.LabUnavailable as error:
@@ -82,6 +80,14 @@ def nested_lab(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
     finally:
         _BOOT_TIMES.update(nested.boot_times)
         nested.close()
+
+
+@pytest.fixture(scope="session")
+def nested_lab(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
+    """ntl-outer (a systemd host) running ntl-inner1, with ntl-inner2 stopped."""
+    yield from _running(
+        labkit.NestedLab(lab_host, boot_inner=[INNER_RUNNING], stopped_inner=[INNER_STOPPED])
+    )
 
 
 @pytest.fixture(scope="session")
@@ -101,26 +107,15 @@ def fleet_outer(lab_host: labkit.FlatLab) -> Iterator[labkit.NestedLab]:
     Running ``ntl-fleet-web``, with ``ntl-fleet-db`` stopped. Separate from
     ``nested_lab`` (which keeps its read-only v1 hierarchies: memory n/a there).
     """
-    nested = labkit.NestedLab(
-        lab_host,
-        outer="ntl-fleet",
-        boot_inner=[FLEET_RUNNING],
-        stopped_inner=[FLEET_STOPPED],
-        accounting=True,
+    yield from _running(
+        labkit.NestedLab(
+            lab_host,
+            outer="ntl-fleet",
+            boot_inner=[FLEET_RUNNING],
+            stopped_inner=[FLEET_STOPPED],
+            accounting=True,
+        )
     )
-    try:
-        nested.start()
-    except labkit.LabUnavailable as error:
-        nested.close()
-        pytest.skip(f"cannot build the outer's root file system: {error}")
-    except BaseException:
-        nested.close()
-        raise
-    try:
-        yield nested
-    finally:
-        _BOOT_TIMES.update(nested.boot_times)
-        nested.close()
 
 
 @pytest.fixture(scope="session")
