@@ -123,13 +123,17 @@ class ProcessesScreen(Screen[None]):
         while True:
             try:
                 table = await self.host.processes(self.machine)
-                if not self.query(ProcessTableView):  # closed while the host answered
-                    return
             except NoSuchMachine:
+                if self._gone():
+                    return
                 self._show_error(f"{self.machine} is not running any more")
             except HostError as exc:
+                if self._gone():
+                    return
                 self._show_error(str(exc))
             else:
+                if self._gone():
+                    return
                 self._apply(table)
             self.reads += 1
             self._wake.clear()
@@ -138,6 +142,15 @@ class ProcessesScreen(Screen[None]):
                 await self._wake.wait()
             finally:
                 timer.cancel()
+
+    def _gone(self) -> bool:
+        """Closed while the host answered: popped first, then its widgets go one by one."""
+        if not self.is_mounted or self not in self.app.screen_stack:
+            return True
+        return not all(
+            self.query(selector)
+            for selector in (ProcessTableView, "#proc-title", "#proc-status", "#proc-detail")
+        )
 
     def _apply(self, table: ProcessTable) -> None:
         self.table = table
