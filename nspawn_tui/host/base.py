@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Final, ParamSpec, TypeVar
 
 from nspawn_tui.host.events import EventHub as EventHub
 from nspawn_tui.host.events import EventKind as EventKind
 from nspawn_tui.host.events import HostEvent as HostEvent
+from nspawn_tui.host.mutating import mutating as mutating
+from nspawn_tui.host.mutating import mutating_methods as mutating_methods
 from nspawn_tui.safe import clean_lines
 
 if TYPE_CHECKING:
+    from nspawn_tui.create.model import CreatePlan, CreateSupport, Creation
     from nspawn_tui.host.images import Transfer
     from nspawn_tui.host.network import NetworkInfo
     from nspawn_tui.host.processes import ProcessTable
@@ -183,42 +186,6 @@ class SettingsText:
     path: str
     text: str
     exists: bool
-
-
-def mutating(
-    action: str,
-) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
-    """Mark a Host method as changing the host: refused on a read-only host.
-
-    The check lives here, in the Host layer, so that no UI path can bypass it.
-    ``action`` names the action in the refusal message.
-    """
-
-    def decorate(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-        async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            host = args[0]
-            assert isinstance(host, Host)
-            host._check_writable(action)
-            return await func(*args, **kwargs)
-
-        wrapper.__name__ = func.__name__
-        wrapper.__qualname__ = func.__qualname__
-        wrapper.__doc__ = func.__doc__
-        wrapper.__mutating__ = action  # type: ignore[attr-defined]
-        return wrapper
-
-    return decorate
-
-
-def mutating_methods(cls: type[Any]) -> dict[str, str]:
-    """Names of every method of ``cls`` marked :func:`mutating`, with its action."""
-    found: dict[str, str] = {}
-    for klass in reversed(cls.__mro__):
-        for name, value in vars(klass).items():
-            action = getattr(value, "__mutating__", None)
-            if isinstance(action, str):
-                found[name] = action
-    return found
 
 
 class Host(ABC):
@@ -436,6 +403,19 @@ class Host(ABC):
         """Start exporting image ``name`` to the new local file ``path`` (never replaced)."""
         return await self._do_export_image(name, path, kind)
 
+    async def create_support(self) -> CreateSupport:
+        """What creating a container can use here (bootstrappers, mirror, taken names)."""
+        from nspawn_tui.create.model import CreateSupport
+
+        return CreateSupport(
+            (), refusal=f"creating containers is not supported by {self.description}"
+        )
+
+    @mutating("create a container")
+    async def create_container(self, plan: CreatePlan) -> Creation:
+        """Start creating a container as ``plan`` says (checked again here before anything runs)."""
+        return await self._do_create_container(plan)
+
     async def unit_limits(self, name: str) -> dict[str, str]:
         """Current resource limits of the machine's unit, in systemd's syntax, by field."""
         raise HostError(f"resource limits are not supported by {self.description}")
@@ -498,3 +478,6 @@ class Host(ABC):
 
     async def _do_export_image(self, name: str, path: str, kind: str) -> Transfer:
         raise HostError(f"exporting images is not supported by {self.description}")
+
+    async def _do_create_container(self, plan: CreatePlan) -> Creation:
+        raise HostError(f"creating containers is not supported by {self.description}")

@@ -110,7 +110,17 @@ RULES: dict[str, Rule] = {
         )
     ),
     "nspawn_tui.host": Rule(
-        internal=("nspawn_tui.journal", "nspawn_tui.safe"), external=("psutil",)
+        internal=("nspawn_tui.journal", "nspawn_tui.create.model", "nspawn_tui.safe"),
+        external=("psutil",),
+    ),
+    "nspawn_tui.create": Rule(
+        internal=(
+            "nspawn_tui.host.base",
+            "nspawn_tui.host.images",
+            "nspawn_tui.nspawn",
+            "nspawn_tui.units",
+            "nspawn_tui.safe",
+        )
     ),
     "nspawn_tui.host.machined": Rule(
         internal=(
