@@ -8,6 +8,12 @@ shows the machine counts, the table's header row is drawn, the status line
 (" sort: ...") is drawn below the table and the table row just above it holds
 a machine. The figure is the median of RUNS starts. Capturing costs a few
 milliseconds each time, so the figure is late by at most one capture.
+
+The floor, in the same run and the same harness, starts alternating with the
+app: ``floor_startup.py``, a bare Textual app drawing a 100-row ``DataTable``
+of fixed text under the same kind of header and status line (interpreter,
+Textual's imports, one frame). ``first_paint_floor_ratio`` is the app's
+median over the floor's.
 """
 
 from __future__ import annotations
@@ -39,8 +45,11 @@ def frame_complete(screen: list[str]) -> bool:
     return len(last_row) >= 3 and last_row[1] in {"running", "stopped", "degraded", "opening"}
 
 
-def first_paint(timeout: float = 20.0) -> float:
-    argv = [venv_bin("nspawn-tui"), "--demo", "--demo-machines", str(MACHINES)]
+APP = [venv_bin("nspawn-tui"), "--demo", "--demo-machines", str(MACHINES)]
+FLOOR = [venv_bin("python"), str(Path(__file__).resolve().parent / "floor_startup.py")]
+
+
+def first_paint(argv: list[str] = APP, timeout: float = 20.0) -> float:
     with Tmux(120, 40) as tmux:
         start = time.perf_counter()
         tmux.start(argv, env={"TEXTUAL_ANIMATIONS": "none"})
@@ -52,17 +61,29 @@ def first_paint(timeout: float = 20.0) -> float:
 
 
 def run() -> dict[str, float]:
-    first_paint()  # warm the page cache (imports), not counted
-    times = [first_paint() for _ in range(RUNS)]
-    median = statistics.median(times)
+    first_paint(APP)  # warm the page cache (imports), not counted
+    first_paint(FLOOR)
+    times: list[float] = []
+    floors: list[float] = []
+    for _ in range(RUNS):  # alternating: the machine's load weighs on both alike
+        times.append(first_paint(APP))
+        floors.append(first_paint(FLOOR))
+    median, floor = statistics.median(times), statistics.median(floors)
     print_table(
         f"first paint, {MACHINES} demo machines, 120x40 (median of {RUNS})",
         [
             ("process start -> complete frame", f"{median:.3f} s"),
             ("all runs", "  ".join(f"{t:.3f}" for t in times)),
+            ("floor: bare Textual, 100-row DataTable", f"{floor:.3f} s"),
+            ("floor runs", "  ".join(f"{t:.3f}" for t in floors)),
+            ("app / floor", f"{median / floor:.2f}x"),
         ],
     )
-    return {"first_paint_s": round(median, 3)}
+    return {
+        "first_paint_s": round(median, 3),
+        "first_paint_floor_s": round(floor, 3),
+        "first_paint_floor_ratio": round(median / floor, 2),
+    }
 
 
 if __name__ == "__main__":

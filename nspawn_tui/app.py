@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.actions import ActionParseResult, parse
 from textual.app import App, SystemCommand
@@ -15,14 +16,20 @@ from textual.screen import Screen
 
 from nspawn_tui.config.model import Config, ConfigProblem
 from nspawn_tui.host.base import Host
-from nspawn_tui.screens.app_keys import APP_BINDINGS
+from nspawn_tui.screens.app_keys import APP_BINDINGS, ATTACH_ACTIONS
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
-from nspawn_tui.screens.help import ATTACH_ACTIONS, HelpScreen, action_keys
-from nspawn_tui.screens.palette import MachineCommands
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline
-from nspawn_tui.terminal.relay import RelayResult, relay, restore_terminal_modes
 from nspawn_tui.widgets.safe_text import notify_plain
 from nspawn_tui.widgets.themes import apply_theme, theme_commands
+
+if TYPE_CHECKING:
+    from textual.command import Provider
+
+    from nspawn_tui.terminal.relay import RelayResult
+
+# Loaded when first used, not before the first frame: the help screen (which
+# loads the journal view to list its keys), the palette's machine commands and
+# the shell relay.
 
 
 def styles_dir() -> Path:
@@ -38,7 +45,7 @@ def styles_dir() -> Path:
     )
 
 
-AttachRunner = Callable[["NspawnApp", int, bool], RelayResult]
+AttachRunner = Callable[["NspawnApp", int, bool], "RelayResult"]
 
 
 def web_attach_refusal(kind: str) -> str:
@@ -51,6 +58,8 @@ def run_attached(app: NspawnApp, fd: int, login: bool) -> RelayResult:
 
     A lost terminal, SIGHUP or SIGTERM during the relay ends it and the app.
     """
+    from nspawn_tui.terminal.relay import relay, restore_terminal_modes
+
     lifeline = app.lifeline
     with app.suspend():
         try:
@@ -69,6 +78,13 @@ def run_attached(app: NspawnApp, fd: int, login: bool) -> RelayResult:
             restore_terminal_modes(1)
 
 
+def machine_commands() -> type[Provider]:
+    """The palette's commands per machine and action (loaded when the palette opens)."""
+    from nspawn_tui.screens.palette import MachineCommands
+
+    return MachineCommands
+
+
 class NspawnApp(App[None]):
     TITLE = "nspawn-tui"
     CSS_PATH = [str(styles_dir() / "app.tcss")]
@@ -76,7 +92,7 @@ class NspawnApp(App[None]):
     #: ctrl+p: every key of the screen as a command, by name (see get_system_commands)
     COMMAND_PALETTE_BINDING = "ctrl+p"
     #: ... and a command per machine and action ("Shell web"): screens/palette.py
-    COMMANDS = App.COMMANDS | {MachineCommands}
+    COMMANDS = App.COMMANDS | {machine_commands}
 
     def __init__(
         self,
@@ -141,6 +157,8 @@ class NspawnApp(App[None]):
         In a browser there is no terminal of ours to hand over: refused, never run.
         """
         if self.web:
+            from nspawn_tui.terminal.relay import RelayResult
+
             return RelayResult("error", web_attach_refusal("login" if login else "shell"))
         return self.attach_runner(self, fd, login)
 
@@ -161,6 +179,8 @@ class NspawnApp(App[None]):
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette: the keys of ``screen`` (as its help lists them), then help and quit."""
+        from nspawn_tui.screens.help import action_keys
+
         keys, app_keys = action_keys(self, screen.BINDINGS), action_keys(self, self.BINDINGS)
         for binding in Binding.make_bindings(screen.BINDINGS):
             if binding.description:
@@ -175,6 +195,8 @@ class NspawnApp(App[None]):
         yield SystemCommand("Quit", f"leave nspawn-tui (key {quit_key})", self.action_quit)
 
     def action_help(self) -> None:
+        from nspawn_tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen.over(self.screen, read_only=self.host.read_only))
 

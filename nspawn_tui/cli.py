@@ -12,195 +12,55 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
-import json
+import gc
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from nspawn_tui import __version__
-from nspawn_tui.commands import config as config_command
-from nspawn_tui.commands import images as images_command
-from nspawn_tui.commands import ps as ps_command
-from nspawn_tui.commands.listing import machine_records, table
-from nspawn_tui.config.model import Config
-from nspawn_tui.fleet.hostsfile import HostsError
+from nspawn_tui.commands import parser as _parser
+from nspawn_tui.commands.parser import LOG_LINES as LOG_LINES
 from nspawn_tui.host.base import Host, HostError, HostUnavailable, Snapshot
-from nspawn_tui.host.network import NetworkInfo
-from nspawn_tui.remote.target import SshTarget
 from nspawn_tui.safe import clean
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline, terminal_fds
-from nspawn_tui.web import serve as web_serve
+
+if TYPE_CHECKING:
+    from nspawn_tui.config.model import Config
+    from nspawn_tui.host.network import NetworkInfo
+    from nspawn_tui.remote.target import SshTarget
 
 EXIT_UNAVAILABLE = 2
-#: records ``logs`` prints by default when its output is not a terminal
-LOG_LINES = 1000
 
 
-def _count(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, not {value}")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
-def _common_options(parser: argparse.ArgumentParser, suppress: bool) -> None:
-    def default(value: Any) -> Any:
-        return argparse.SUPPRESS if suppress else value
-
-    group = parser.add_argument_group("host")
-    group.add_argument(
-        "--demo", action="store_true", default=default(False), help="use a simulated host"
-    )
-    group.add_argument(
-        "--seed", type=int, default=default(1), metavar="N", help="seed of the demo host"
-    )
-    group.add_argument(
-        "--demo-machines",
-        type=int,
-        default=default(12),
-        metavar="N",
-        help="number of machines of the demo host",
-    )
-    group.add_argument(
-        "--bus",
-        default=default(None),
-        metavar="ADDRESS",
-        help="D-Bus address of the system bus (default: $DBUS_SYSTEM_BUS_ADDRESS, "
-        "then the standard system bus)",
-    )
-    group.add_argument(
-        "--interval",
-        type=float,
-        default=default(None),  # None: the config file's, else 1
-        metavar="S",
-        help="seconds between refreshes (list: between the two CPU readings)",
-    )
-    group.add_argument(
-        "--read-only",
-        action="store_true",
-        default=default(False),
-        help="refuse every action that changes the host",
-    )
-    group.add_argument(
-        "--scrollback",
-        type=_positive_int,
-        default=default(None),  # None: the config file's, else 10000
-        metavar="N",
-        help="lines kept per journal view (memory is bounded by it; default 10000)",
-    )
-    group.add_argument(
-        "--host",
-        action="append",
-        default=default(None),
-        metavar="[USER@]HOST[:PORT]",
-        help="a host reached over ssh (systemd-stdio-bridge), or 'local'; repeat for a fleet "
-        "(default: the hosts of the config file, else this machine)",
-    )
-    group.add_argument(
-        "--ssh-config",
-        default=default(None),
-        metavar="FILE",
-        help="ssh's configuration file (ssh -F FILE; default: ssh's own, ~/.ssh/config)",
-    )
-    group.add_argument(
-        "--config",
-        default=default(None),
-        metavar="FILE",
-        help="the config file (default: $XDG_CONFIG_HOME/nspawn-tui/config.toml)",
-    )
-    group.add_argument(
-        "--demo-hosts",
-        type=_positive_int,
-        default=default(1),
-        metavar="N",
-        help="with --demo: a fleet of N simulated hosts",
-    )
-    group.add_argument(
-        "--or-demo",
-        action="store_true",
-        default=default(False),
-        help="fall back to the demo host when machined is not reachable (saying so)",
-    )
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="nspawn-tui",
-        description="A terminal dashboard for systemd-nspawn containers.",
-    )
-    parser.add_argument("--version", action="version", version=f"nspawn-tui {__version__}")
-    parser.add_argument("--web-child", action="store_true", help=argparse.SUPPRESS)  # serve's tabs
-    _common_options(parser, suppress=False)
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    lister = sub.add_parser("list", help="print every machine with its metrics")
-    lister.add_argument("--json", action="store_true", help="JSON for scripts")
-    _common_options(lister, suppress=True)
-    shell = sub.add_parser(
-        "shell",
-        help="a shell in a machine (^]^]^] or the shell's end returns)",
-        usage="nspawn-tui shell NAME [--user U] [-- COMMAND...]",
-    )
-    shell.add_argument("name", metavar="NAME")
-    shell.add_argument("--user", "-u", default="root", help="user to run the shell as")
-    _common_options(shell, suppress=True)
-    logs = sub.add_parser(
-        "logs",
-        help="the journals of one or more machines, merged (printed when not on a terminal)",
-    )
-    logs.add_argument("names", metavar="NAME", nargs="+")
-    logs.add_argument(
-        "-f",
-        "--follow",
-        action="store_true",
-        help="not on a terminal: keep printing new records (on a terminal the view follows)",
-    )
-    logs.add_argument(
-        "-n",
-        "--lines",
-        type=_count,
-        default=LOG_LINES,
-        metavar="N",
-        help=f"not on a terminal: the last N records (default {LOG_LINES})",
-    )
-    _common_options(logs, suppress=True)
-    login = sub.add_parser("login", help="a login prompt of a machine")
-    login.add_argument("name", metavar="NAME")
-    _common_options(login, suppress=True)
-    for script in (ps_command.add_parser(sub), *images_command.add_parsers(sub)):
-        _common_options(script, suppress=True)
-    _common_options(config_command.add_parser(sub), suppress=True)
-    _common_options(web_serve.add_parser(sub), suppress=True)
-    return parser
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The command line (:mod:`nspawn_tui.commands.parser`) with this version."""
+    return _parser.build_parser(__version__, commands=commands)
 
 
 #: Subcommands for scripts: each runs on a connected Host (nspawn_tui.commands).
-SCRIPTS: dict[str, Callable[[Host, argparse.Namespace], Awaitable[int]]] = {
-    "ps": ps_command.run,
-    "images": images_command.run,
-    "import": images_command.run,
-    "export": images_command.run,
-}
+SCRIPTS: frozenset[str] = frozenset({"ps", "images", "import", "export", "create"})
+
+
+def _script_runner(command: str) -> Callable[[Host, argparse.Namespace], Awaitable[int]]:
+    if command == "create":
+        from nspawn_tui.commands import create as create_command
+
+        return create_command.run
+    if command == "ps":
+        from nspawn_tui.commands import ps as ps_command
+
+        return ps_command.run
+    from nspawn_tui.commands import images as images_command
+
+    return images_command.run
 
 
 async def _script(args: argparse.Namespace) -> int:
     host = make_host(args)
     try:
         await host.connect()
-        return await SCRIPTS[args.command](host, args)
+        return await _script_runner(args.command)(host, args)
     finally:
         await host.close()
 
@@ -249,7 +109,12 @@ def host_targets(args: argparse.Namespace) -> list[SshTarget | None]:
 
     Raises :class:`HostsError` naming the value, or the file and line, that is wrong.
     """
-    from nspawn_tui.fleet.hostsfile import default_config_path, load_hosts, targets_from_options
+    from nspawn_tui.fleet.hostsfile import (
+        HostsError,
+        default_config_path,
+        load_hosts,
+        targets_from_options,
+    )
 
     if args.host:
         return targets_from_options(args.host)
@@ -304,6 +169,8 @@ async def _list(args: argparse.Namespace) -> int:
         snapshot = await host.snapshot()
         if not snapshot.connected:
             raise HostUnavailable(snapshot.error or "host not reachable")
+        from nspawn_tui.commands.listing import machine_records, table
+
         networks = await _networks(host, snapshot) if args.json else {}
         records = machine_records(snapshot, host.now(), networks, host=host.label)
         for status in snapshot.hosts:  # a fleet: say which hosts are missing or late
@@ -312,6 +179,8 @@ async def _list(args: argparse.Namespace) -> int:
     finally:
         await host.close()
     if args.json:
+        import json
+
         # ensure_ascii: every control, C1 and bidi character is a \u escape, never raw
         print(json.dumps(records, indent=2, ensure_ascii=True))
     else:
@@ -390,6 +259,9 @@ def _run_dashboard(args: argparse.Namespace, config: Config) -> int:
             config=config,
             web=args.web_child,
         )
+        # What the imports made lives as long as the process: the collector need not
+        # scan it again (a third of the first frame's collections; benchmarks/README.md).
+        gc.freeze()
         app.run()
     if lifeline.status is not None:
         return lifeline.status
@@ -454,9 +326,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if "--" in raw:
         at = raw.index("--")
         raw, command = raw[:at], raw[at + 1 :]
-    args = build_parser().parse_args(raw)
+    args = _parser.parse_args(raw, __version__)
     if command and args.command != "shell":
         build_parser().error("a command after -- is only for 'shell'")
+    from nspawn_tui.commands import config as config_command
+    from nspawn_tui.fleet.hostsfile import HostsError
+
     if args.command == "config":
         return config_command.run(args, sys.stdout, sys.stderr)
     try:
@@ -469,6 +344,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "export" and args.name is None and args.file is None:
             return _serve_metrics(args)
         if args.command == "serve":
+            from nspawn_tui.web import serve as web_serve
+
             return web_serve.run(args)
         if args.command in {"shell", "login"}:
             return _attach(args, command)

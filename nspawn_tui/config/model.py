@@ -23,6 +23,8 @@ MIN_INTERVAL: Final = 0.25
 MAX_INTERVAL: Final = 10.0
 MIN_SCROLLBACK: Final = 1
 MAX_SCROLLBACK: Final = 1_000_000
+#: Records a journal view keeps (nspawn_tui.journal.store's default too).
+DEFAULT_SCROLLBACK: Final = 10_000
 #: Action class -> whether the app asks before doing it, without a config file.
 CONFIRM_DEFAULTS: Final[dict[str, bool]] = {
     "poweroff": True,  # p: a clean shutdown
@@ -58,7 +60,7 @@ class Config:
     columns: tuple[str, ...] | None = None  # the table's columns in order; None: all, default order
     sort: str = "name"  # a column key
     sort_reverse: bool = False
-    scrollback: int = 10_000
+    scrollback: int = DEFAULT_SCROLLBACK
     theme: str = "textual-dark"
     #: binding id -> keys (Textual keymap), e.g. {"dashboard.kill": ("K",)}
     keys: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -10,6 +10,7 @@ back-off) and :mod:`.logs` (the journals of several hosts merged).
 Never imports Textual or a Host implementation (``cli.py`` builds the hosts).
 May import: the Host interface and its types (nspawn_tui.host.base,
 nspawn_tui.host.events, nspawn_tui.host.images, nspawn_tui.host.network,
-nspawn_tui.host.processes), nspawn_tui.journal, nspawn_tui.remote.target,
+nspawn_tui.host.processes, and the creation types nspawn_tui.create.model:
+containers are created on the fleet's ``local`` member only), nspawn_tui.journal, nspawn_tui.remote.target,
 nspawn_tui.safe.
 """

@@ -38,6 +38,7 @@ from nspawn_tui.host.base import (
 )
 
 if TYPE_CHECKING:
+    from nspawn_tui.create.model import CreatePlan, CreateSupport, Creation
     from nspawn_tui.host.images import Transfer
     from nspawn_tui.host.network import NetworkInfo
     from nspawn_tui.host.processes import ProcessTable
@@ -50,6 +51,11 @@ WAIT_S = 0.8
 FIRST_WAIT_S = 5.0
 
 T = TypeVar("T")
+#: Why a fleet without this machine cannot create containers.
+NO_LOCAL = (
+    "containers are created on this machine only; add it to the fleet (--host local) "
+    "to create one here"
+)
 
 
 class FleetHost(Host):
@@ -338,3 +344,28 @@ class FleetHost(Host):
     async def _do_export_image(self, name: str, path: str, kind: str) -> Transfer:
         member, plain = self._route(name)
         return await member.host.export_image(plain, path, kind)
+
+    # ------------------------------------------------- creating (this machine only)
+
+    def _local(self) -> Member | None:
+        return self._members.get("local")
+
+    async def create_support(self) -> CreateSupport:
+        member = self._local()
+        if member is None:
+            support = await Host.create_support(self)
+            return replace(support, refusal=NO_LOCAL)
+        return await member.host.create_support()
+
+    async def _do_create_container(self, plan: CreatePlan) -> Creation:
+        member = self._local()
+        if member is None:
+            raise HostError(f"create {plan.name}: {NO_LOCAL}")
+        label, plain = split(plan.name)
+        if label and label != member.label:
+            raise HostError(f"create {plan.name}: {NO_LOCAL}")
+        source_label, source = split(plan.clone_source) if plan.clone_source else ("", "")
+        if source_label and source_label != member.label:
+            raise HostError(f"create {plan.name}: a clone stays on its host ({plan.clone_source})")
+        local_plan = replace(plan, name=plain, clone_source=source)
+        return await member.host.create_container(local_plan)

@@ -108,6 +108,10 @@ class RemoteMachinedHost(MachinedHost):
     async def read_settings(self, name: str) -> SettingsText:
         raise self._refuse(f".nspawn settings of {name}")
 
+    def _create_refusal(self) -> str:
+        # it would bootstrap and write that host's files through a local path
+        return str(self._refuse("creating containers"))
+
     async def _do_write_settings(self, name: str, text: str) -> str:
         raise self._refuse(f".nspawn settings of {name}")
 

@@ -12,3 +12,6 @@ APP_BINDINGS: list[BindingType] = [
     Binding("q", "quit", "Quit", id="app.quit"),
     Binding("question_mark", "help", "Help", key_display="?", id="app.help"),
 ]
+
+#: Actions whose screen hands the terminal to a machine (shell, login).
+ATTACH_ACTIONS = frozenset({"shell", "shell_as", "login"})

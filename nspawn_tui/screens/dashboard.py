@@ -6,11 +6,14 @@ import asyncio
 import math
 from collections import deque
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
+from textual.lazy import Lazy
 from textual.widgets import Footer, Input, Static
 
+from nspawn_tui.config.model import DEFAULT_SCROLLBACK
 from nspawn_tui.host.base import (
     EventKind,
     Host,
@@ -20,11 +23,9 @@ from nspawn_tui.host.base import (
     Snapshot,
 )
 from nspawn_tui.host.network import UNAVAILABLE, NetworkInfo
-from nspawn_tui.journal.store import DEFAULT_SCROLLBACK
 from nspawn_tui.screens.confirm import config_of
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Attach, Pending
 from nspawn_tui.screens.dashboard_keys import DASHBOARD_BINDINGS, FOLD
-from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.view.history import series_bins
 from nspawn_tui.view.host_rows import host_row_refusal, refused_on_host_rows
 from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
@@ -33,6 +34,9 @@ from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
 from nspawn_tui.widgets.safe_text import notify_plain, plain
+
+if TYPE_CHECKING:
+    from nspawn_tui.screens.logs import LogsScreen
 
 HISTORY_SECONDS = 300.0
 HISTORY_BINS = 60
@@ -43,7 +47,9 @@ INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
 
 def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBACK) -> LogsScreen:
-    """The merged journal view of ``names`` on ``host``."""
+    """The merged journal view of ``names`` on ``host`` (its modules load on first use)."""
+    from nspawn_tui.screens.logs import LogsScreen
+
     return LogsScreen(
         lambda options: host.follow_logs(names, options),
         names,
@@ -117,7 +123,10 @@ class DashboardScreen(ActionsMixin):
             placeholder="filter by name (Enter keeps, Escape clears)",
             id="filter",
         )
-        yield Footer(show_command_palette=False)  # ctrl+p is in the help (?)
+        # After the first frame (Textual's Lazy): the footer's keys are ~20 widgets
+        # that it composes again on each change of bindings; the first frame is the
+        # table (benchmarks/README.md, "First paint").
+        yield Lazy(Footer(show_command_palette=False))  # ctrl+p is in the help (?)
 
     def on_mount(self) -> None:
         # Looked up once: the poll uses them every second.
@@ -139,8 +148,9 @@ class DashboardScreen(ActionsMixin):
         while True:
             self._watch_network()
             snapshot = await self.host.snapshot()
+            # the panel's network first: the poll then draws the panel once
+            await self._read_network(snapshot)
             self._apply(snapshot)
-            await self._read_network()
             self._wake.clear()
             # Until the interval elapses or an event wakes us: a timer that sets
             # the event costs less than wait_for's task and timeout every second.
@@ -283,11 +293,13 @@ class DashboardScreen(ActionsMixin):
             self._watched = names
             self.host.watch_network(names)
 
-    async def _read_network(self) -> None:
-        """The network of the machine in the detail panel (after the poll: never overlapping)."""
+    async def _read_network(self, snapshot: Snapshot) -> None:
+        """The network of the machine in the detail panel (in the poll: never overlapping).
+
+        Read before ``snapshot`` is drawn, so the panel is drawn once per poll.
+        """
         name = self._table.cursor_name
-        snapshot = self.snapshot
-        if not self._panel.display or name is None or snapshot is None:
+        if not self._panel.display or name is None:
             return
         if name not in snapshot.samples:  # not running
             self._network = None
@@ -298,7 +310,6 @@ class DashboardScreen(ActionsMixin):
             info = NetworkInfo(UNAVAILABLE, reason=str(exc))
         if self._table.cursor_name == name:
             self._network = (name, info)
-            self._update_detail()
 
     @on(MachineTable.Highlighted)
     def _highlighted(self, event: MachineTable.Highlighted) -> None:

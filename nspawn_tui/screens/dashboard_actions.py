@@ -14,20 +14,22 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Final, Protocol
+from typing import TYPE_CHECKING, Final, Protocol
 
 from textual import work
 from textual.screen import Screen
 
 from nspawn_tui.host.base import Host, HostError, Machine, ReadOnlyError, Snapshot
 from nspawn_tui.screens.confirm import ConfirmScreen, config_of
-from nspawn_tui.screens.kill_picker import KillChoice, KillPicker
-from nspawn_tui.screens.shell_prompt import ShellPrompt, ShellRequest
 from nspawn_tui.view.actions import ACTION_TIMEOUT, ACTIONS, ActionSpec
 from nspawn_tui.view.formatting import format_bytes, format_count, format_percent
 from nspawn_tui.view.rows import Row
 from nspawn_tui.widgets.machine_table import MachineTable
 from nspawn_tui.widgets.safe_text import notify_plain
+
+if TYPE_CHECKING:  # their screens load when first asked for, not before the first frame
+    from nspawn_tui.screens.kill_picker import KillChoice
+    from nspawn_tui.screens.shell_prompt import ShellRequest
 
 _HOST_CALLS: Final[dict[str, Callable[..., Awaitable[object]]]] = {
     "boot": Host.start,
@@ -42,6 +44,7 @@ _HOST_CALLS: Final[dict[str, Callable[..., Awaitable[object]]]] = {
     "login": Host.open_login,
     "edit": Host.set_limits,
     "settings": Host.write_settings,
+    "create": Host.create_container,
 }
 
 #: The name of the Host method each dashboard action that changes the host ends
@@ -230,6 +233,8 @@ class ActionsMixin(Screen[None]):
         if not names:
             return
         if key == "kill":
+            from nspawn_tui.screens.kill_picker import KillPicker
+
             choice: KillChoice | None = await self.app.push_screen_wait(KillPicker(names))
             if choice is None:
                 return
@@ -284,6 +289,12 @@ class ActionsMixin(Screen[None]):
 
         self.app.push_screen(ImagesScreen(self.host, self.interval))
 
+    def action_create(self) -> None:
+        from nspawn_tui.screens.create_form import CreateForm
+
+        if not self.refuse_read_only("create"):
+            self.app.push_screen(CreateForm(self.host))
+
     # ------------------------------------------------------------ attach
 
     def action_shell(self) -> None:
@@ -297,6 +308,8 @@ class ActionsMixin(Screen[None]):
         name = self.query_one(MachineTable).cursor_name
         if name is None:
             return
+        from nspawn_tui.screens.shell_prompt import ShellPrompt
+
         request: ShellRequest | None = await self.app.push_screen_wait(ShellPrompt(name))
         if request is not None:
             self._attach_machine("shell", request)

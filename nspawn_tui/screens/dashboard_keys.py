@@ -96,6 +96,14 @@ DASHBOARD_BINDINGS: list[BindingType] = [
         tooltip="clone, rename, remove, import, export",
         id="dashboard.images",
     ),
+    Binding(
+        "n",
+        "create",
+        "New",
+        show=False,
+        tooltip="create a container: bootstrap, first boot, settings",
+        id="dashboard.create",
+    ),
     Binding("s", "shell", "Shell", tooltip="a root shell in the machine", id="dashboard.shell"),
     Binding(
         "S",

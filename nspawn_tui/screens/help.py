@@ -22,11 +22,9 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen, Screen
 from textual.widgets import Static
 
+from nspawn_tui.screens.app_keys import ATTACH_ACTIONS as ATTACH_ACTIONS  # its old home
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.log_view import LogView
-
-#: Actions whose screen hands the terminal to a machine (shell, login).
-ATTACH_ACTIONS = frozenset({"shell", "shell_as", "login"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,10 @@ MACHINE_COMMANDS: Final = (
     MachineCommand("disable", "Disable at boot", "machinectl disable"),
 )
 
+#: Not about a machine: offered whatever the cursor is on (key ``n``).
+CREATE_TEXT: Final = "Create a container…"
+CREATE_HELP: Final = "bootstrap (debootstrap, pacstrap, dnf) or clone, first boot, settings"
+
 #: Characters after which a word part starts ("demo2/web", "ci-runner").
 _PART_STARTS: Final = frozenset("/-_.@:")
 
@@ -158,6 +162,16 @@ class MachineCommands(Provider):
         if dashboard is None or dashboard.snapshot is None:
             return
         style = self.match_style or Style(reverse=True)
+        found_create = match_words(query, CREATE_TEXT)
+        if found_create is not None:
+            score, offsets = found_create
+            yield Hit(
+                score,
+                highlight(CREATE_TEXT, offsets, style),
+                self.run_create,
+                text=CREATE_TEXT,
+                help=self._help(dashboard, MachineCommand("create", CREATE_TEXT, CREATE_HELP)),
+            )
         names = [machine.name for machine in dashboard.snapshot.machines]
         for text, name, command in self._commands(names):
             found = match_words(query, text)
@@ -176,6 +190,12 @@ class MachineCommands(Provider):
         dashboard = self._dashboard()
         if dashboard is None:
             return
+        yield DiscoveryHit(
+            Content(CREATE_TEXT),
+            self.run_create,
+            text=CREATE_TEXT,
+            help=self._help(dashboard, MachineCommand("create", CREATE_TEXT, CREATE_HELP)),
+        )
         name = dashboard.query_one(MachineTable).cursor_name
         for text, _, command in self._commands([name] if name else []):
             yield DiscoveryHit(
@@ -184,6 +204,12 @@ class MachineCommands(Provider):
                 text=text,
                 help=self._help(dashboard, command),
             )
+
+    async def run_create(self) -> None:
+        """The create form, as ``n`` opens it (refused at once on a read-only host)."""
+        dashboard = self._dashboard()
+        if dashboard is not None and not dashboard.refuse_read_only("create"):
+            await dashboard.run_action("create")
 
     async def run_command(self, name: str, action: str) -> None:
         """The cursor to ``name``, then ``action`` as its key runs it."""

@@ -38,8 +38,6 @@ from collections.abc import Callable, Iterable
 from types import FrameType, TracebackType
 from typing import Final
 
-import psutil
-
 __all__ = [
     "EXIT_HANGUP",
     "EXIT_TERMINATED",
@@ -82,6 +80,8 @@ def end_children(timeout: float = 0.3) -> list[int]:
 
     Returns the PIDs that were running.
     """
+    import psutil  # only when ending: not loaded before the first frame
+
     try:
         children = psutil.Process().children(recursive=True)
     except psutil.NoSuchProcess:  # pragma: no cover  (we are running)

@@ -120,10 +120,19 @@ class ActionBar(Widget):
         self._state: tuple[object, ...] | None = None
         self._form = ""
         self._keys: dict[str, str | None] = {}
+        #: what show() was last given before the bar was mounted (the detail panel
+        #: mounts it after the first frame, with Textual's Lazy)
+        self._early: tuple[Machine | None] | None = None
 
     def compose(self) -> ComposeResult:
         for spec in BAR_ACTIONS:
             yield ActionButton(spec)
+
+    def on_mount(self) -> None:
+        if self._early is not None:
+            (machine,) = self._early
+            self._early = None
+            self.show(machine)
 
     @property
     def buttons(self) -> list[ActionButton]:
@@ -131,6 +140,9 @@ class ActionBar(Widget):
 
     def show(self, machine: Machine | None) -> None:
         """The buttons for ``machine`` (None: a host row, or no machine: no buttons)."""
+        if not self.is_mounted:
+            self._early = (machine,)
+            return
         gate = self.screen if isinstance(self.screen, ActionGate) else None
         refused = frozenset(
             spec.action

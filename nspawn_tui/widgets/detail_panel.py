@@ -7,10 +7,13 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from rich.cells import cell_len, chop_cells
+from rich.segment import Segment
+from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.geometry import Region, Size
+from textual.lazy import Lazy
+from textual.strip import Strip
 from textual.widget import Widget
 
 from nspawn_tui.host.base import HostStatus, Machine, MachineDetails, Sample
@@ -26,6 +29,7 @@ from nspawn_tui.view.formatting import (
 from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.history_graph import HistoryGraph
+from nspawn_tui.widgets.safe_text import safe_strip
 
 #: "Cgroup:    ": continuation lines of a wrapped value start under the value
 _LABEL: Final = re.compile(r"[A-Za-z][A-Za-z ]*: +")
@@ -148,6 +152,7 @@ class _Text(Widget):
         super().__init__(id=id, classes=classes)
         self.text = ""
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])
+        self._style: Style | None = None  # resolved once per style change
 
     def lines(self, width: int | None = None) -> list[str]:
         """The text as shown: cleaned, wrapped to ``width`` (default: the widget's)."""
@@ -186,9 +191,21 @@ class _Text(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width))
 
-    def render(self) -> Content:
-        # cleaned in lines(): the last step, any text set here is made inert
-        return Content("\n".join(self.lines()))
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+
+    def render_line(self, y: int) -> Strip:
+        # A line of its own (Line API): a changed figure re-draws its line, not
+        # the whole text through Content's wrap and format.  Cleaned in lines():
+        # the guard below makes any text set here inert.
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
+        lines = self.lines()
+        width = self.content_size.width
+        text = lines[y] if 0 <= y < len(lines) else ""
+        return safe_strip(Strip([Segment(text, style)]).adjust_cell_length(width, style))
 
 
 #: Terminals shorter than this show no network graphs (the panel would crowd the table).
@@ -245,6 +262,18 @@ def network_lines(network: NetworkInfo | None) -> list[str]:
     return lines
 
 
+class _Row(Horizontal):
+    """A row covered by its children: Textual draws it blank, not through its styles cache."""
+
+    BLANK = True
+
+
+class _Column(Vertical):
+    """A column covered by its children (see :class:`_Row`)."""
+
+    BLANK = True
+
+
 class DetailPanel(Widget):
     """Shows one machine; ``show`` is cheap to call every poll (unchanged text is skipped)."""
 
@@ -263,32 +292,35 @@ class DetailPanel(Widget):
         self._last_titles: tuple[str, str, str] = ("", "", "")
         #: the histories last given: the dashboard passes the same lists until its bins move
         self._last_histories: tuple[Sequence[float], ...] | None = None
+        #: what show() was last given (None: show_host since)
+        self._last_inputs: tuple[object, ...] | None = None
+        # Made here, not in compose: the action bar and the graphs column mount
+        # after the first frame (Textual's Lazy), and show() may come before that.
+        self._bar = ActionBar(id="action-bar")
+        self._props = _Text(id="detail-props")
+        self._cpu_title = _Text(id="cpu-title", classes="graph-title")
+        self._cpu_graph = HistoryGraph(id="cpu-graph")
+        self._mem_title = _Text(id="mem-title", classes="graph-title")
+        self._mem_graph = HistoryGraph(id="mem-graph")
+        self._net_title = _Text(id="net-title", classes="graph-title")
+        self._rx_graph = HistoryGraph(id="rx-graph", classes="net-graph")
+        self._tx_graph = HistoryGraph(id="tx-graph", classes="net-graph")
+        self._net_graphs_shown = True
 
     def compose(self) -> ComposeResult:
-        yield ActionBar(id="action-bar")  # buttons for the machine under the cursor
-        with Horizontal():
-            yield _Text(id="detail-props")
-            with Vertical(id="detail-graphs"):
-                yield _Text(id="cpu-title", classes="graph-title")
-                yield HistoryGraph(id="cpu-graph")
-                yield _Text(id="mem-title", classes="graph-title")
-                yield HistoryGraph(id="mem-graph")
-                yield _Text(id="net-title", classes="graph-title")
-                yield HistoryGraph(id="rx-graph", classes="net-graph")
-                yield HistoryGraph(id="tx-graph", classes="net-graph")
-
-    def on_mount(self) -> None:
-        # Looked up once: show() runs every second.
-        self._props = self.query_one("#detail-props", _Text)
-        self._bar = self.query_one(ActionBar)
-        self._cpu_title = self.query_one("#cpu-title", _Text)
-        self._mem_title = self.query_one("#mem-title", _Text)
-        self._cpu_graph = self.query_one("#cpu-graph", HistoryGraph)
-        self._mem_graph = self.query_one("#mem-graph", HistoryGraph)
-        self._net_title = self.query_one("#net-title", _Text)
-        self._rx_graph = self.query_one("#rx-graph", HistoryGraph)
-        self._tx_graph = self.query_one("#tx-graph", HistoryGraph)
-        self._net_graphs_shown = True
+        # The buttons and the graphs mount after the first frame: their dozen
+        # widgets were a fifth of it (benchmarks/README.md, "First paint").
+        yield Lazy(self._bar)  # buttons for the machine under the cursor
+        with _Row():
+            yield self._props
+            with Lazy(_Column(id="detail-graphs")):
+                yield self._cpu_title
+                yield self._cpu_graph
+                yield self._mem_title
+                yield self._mem_graph
+                yield self._net_title
+                yield self._rx_graph
+                yield self._tx_graph
 
     def show(
         self,
@@ -316,6 +348,15 @@ class DetailPanel(Widget):
             for widget in (self._net_title, self._rx_graph, self._tx_graph):
                 widget.display = tall
         self._bar.show(machine)
+        # The same objects as last time (a stopped machine, every poll): nothing to redo.
+        # ``now`` only shows in a running machine's uptime.
+        running = machine is not None and machine.running
+        inputs = (machine, sample, details, cpu_history, mem_history, *net_histories, network,
+                  oom_new, history_seconds, now if running else None)  # fmt: skip
+        last = self._last_inputs
+        if last is not None and all(a is b for a, b in zip(last, inputs, strict=True)):
+            return
+        self._last_inputs = inputs
         text = self._props_text(machine, sample, details, now, oom_new)
         if machine is not None and machine.running:
             text += "\n" + "\n".join(clean(line) for line in network_lines(network))
@@ -348,6 +389,7 @@ class DetailPanel(Widget):
 
     def show_host(self, status: HostStatus, machines: int, running: int) -> None:
         """A fleet's host (its row under the cursor): connection, figures, machines."""
+        self._last_inputs = None
         self._bar.show(None)  # no machine actions on a host's row
         state = host_state(status)
         stats = status.stats

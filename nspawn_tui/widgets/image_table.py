@@ -20,7 +20,7 @@ from textual.coordinate import Coordinate
 from nspawn_tui.host.base import Image
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import UNAVAILABLE, format_bytes
-from nspawn_tui.widgets.motions import TableMotions
+from nspawn_tui.widgets.table_motions import TableMotions
 
 #: (key, label) of each column, in order.
 COLUMNS: Final = (

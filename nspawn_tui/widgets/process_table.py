@@ -21,7 +21,7 @@ from textual import events
 from nspawn_tui.host.processes import ProcessInfo, ProcessTable
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import UNAVAILABLE, format_bytes, format_percent
-from nspawn_tui.widgets.motions import TableMotions
+from nspawn_tui.widgets.table_motions import TableMotions
 
 SortKey = Literal["tree", "cpu", "memory"]
 SORT_KEYS: Final[tuple[SortKey, ...]] = ("tree", "cpu", "memory")

@@ -37,6 +37,8 @@ async def until(pilot: Pilot[None], check: Callable[[], object], what: str) -> N
 async def dashboard(pilot: Pilot[None]) -> DashboardScreen:
     app = pilot.app
     await until(pilot, lambda: isinstance(app.screen, DashboardScreen) and app.screen.polls, "poll")
+    # the footer mounts after the first frame (Lazy)
+    await until(pilot, lambda: app.screen.query(FooterKey), "footer")
     assert isinstance(app.screen, DashboardScreen)
     return app.screen
 

@@ -49,6 +49,10 @@ def test_help_screen(snap_compare: Callable[..., bool]) -> None:
     async def before(pilot: Pilot[None]) -> Any:
         await _settle(pilot)
         await pilot.press("question_mark")
+        for _ in range(50):  # the help's module loads on first use
+            if type(pilot.app.screen).__name__ == "HelpScreen":
+                break
+            await pilot.pause(0.02)
         await pilot.pause()
 
     assert snap_compare(_app(), terminal_size=(120, 40), run_before=before)
@@ -64,6 +68,10 @@ def test_help_screen_read_only(snap_compare: Callable[..., bool]) -> None:
     async def before(pilot: Pilot[None]) -> Any:
         await _settle(pilot)
         await pilot.press("question_mark")
+        for _ in range(50):  # the help's module loads on first use
+            if type(pilot.app.screen).__name__ == "HelpScreen":
+                break
+            await pilot.pause(0.02)
         await pilot.pause()
 
     app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=True), interval=0.2)

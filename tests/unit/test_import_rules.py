@@ -63,6 +63,8 @@ _SCREEN_IMPORTS = (
     "nspawn_tui.journal",
     "nspawn_tui.nspawn",
     "nspawn_tui.units",
+    "nspawn_tui.create.model",
+    "nspawn_tui.create.firstboot",
 )
 #: The Host interface and the types of its answers (what a backend fills).
 _HOST_TYPES = (
@@ -85,6 +87,8 @@ RULES: dict[str, Rule] = {
         internal=(
             "nspawn_tui.host.base",
             "nspawn_tui.host.network",
+            "nspawn_tui.create",
+            "nspawn_tui.images.names",
             "nspawn_tui.journal",
             "nspawn_tui.units",
             "nspawn_tui.safe",
@@ -101,12 +105,14 @@ RULES: dict[str, Rule] = {
     "nspawn_tui.commands": Rule(
         internal=(
             *_HOST_TYPES,
+            "nspawn_tui.create",
             "nspawn_tui.images",
             "nspawn_tui.exporter",
             "nspawn_tui.view",
             "nspawn_tui.config",
             "nspawn_tui.units",
             "nspawn_tui.safe",
+            "nspawn_tui.web.serve",
         )
     ),
     "nspawn_tui.host": Rule(
@@ -118,6 +124,7 @@ RULES: dict[str, Rule] = {
             "nspawn_tui.host.base",
             "nspawn_tui.host.images",
             "nspawn_tui.nspawn",
+            "nspawn_tui.images",
             "nspawn_tui.units",
             "nspawn_tui.safe",
         )
@@ -133,6 +140,7 @@ RULES: dict[str, Rule] = {
             "nspawn_tui.images",
             "nspawn_tui.journal",
             "nspawn_tui.nspawn",
+            "nspawn_tui.create",
             "nspawn_tui.units",
             "nspawn_tui.safe",
         ),
@@ -141,6 +149,7 @@ RULES: dict[str, Rule] = {
     "nspawn_tui.host.demo": Rule(
         internal=(
             *_HOST_TYPES,
+            "nspawn_tui.create",
             "nspawn_tui.images",
             "nspawn_tui.journal",
             "nspawn_tui.nspawn",
@@ -161,7 +170,13 @@ RULES: dict[str, Rule] = {
         external=("dbus_next",),
     ),
     "nspawn_tui.fleet": Rule(
-        internal=(*_HOST_TYPES, "nspawn_tui.journal", "nspawn_tui.remote.target", "nspawn_tui.safe")
+        internal=(
+            *_HOST_TYPES,
+            "nspawn_tui.create.model",
+            "nspawn_tui.journal",
+            "nspawn_tui.remote.target",
+            "nspawn_tui.safe",
+        )
     ),
     "nspawn_tui.exporter": Rule(
         internal=(*_HOST_TYPES, "nspawn_tui.fleet.names", "nspawn_tui.safe"),

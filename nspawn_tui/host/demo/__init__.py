@@ -6,7 +6,8 @@ journals), :mod:`.actions` (lifecycle, limits and settings on the
 simulation), :mod:`.shell` (a small shell on a real PTY),
 :mod:`.network` (veth, zone and host-networked traffic), :mod:`.processes`
 and :mod:`.images` (simulated processes, images and transfers, checked
-with :mod:`nspawn_tui.images`).  It may import
+with :mod:`nspawn_tui.images`), :mod:`.create` (a simulated creation
+through :mod:`nspawn_tui.create`).  It may import
 :mod:`nspawn_tui.host.base`, :mod:`nspawn_tui.journal`,
 :mod:`nspawn_tui.nspawn` and :mod:`nspawn_tui.units`; never Textual.  Only
 ``cli.py`` (and tests) import it.

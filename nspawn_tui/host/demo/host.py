@@ -28,6 +28,7 @@ from nspawn_tui.host.base import (
     Snapshot,
 )
 from nspawn_tui.host.demo.actions import DemoActions
+from nspawn_tui.host.demo.create import DemoCreate
 from nspawn_tui.host.demo.images import DemoImages
 from nspawn_tui.host.demo.network import DemoNetwork
 from nspawn_tui.host.demo.processes import DemoProcesses
@@ -59,7 +60,7 @@ from nspawn_tui.units.names import unit_of
 __all__ = ["EPOCH", "DemoHost", "MachineSpec"]
 
 
-class DemoHost(DemoNetwork, DemoProcesses, DemoImages, DemoActions, Host):
+class DemoHost(DemoCreate, DemoNetwork, DemoProcesses, DemoImages, DemoActions, Host):
     """A deterministic simulated host; see the module docstring."""
 
     description = "demo host (simulated)"

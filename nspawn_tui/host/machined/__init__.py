@@ -13,7 +13,8 @@ today) and :mod:`.stats` (the host's own CPU and memory: psutil today); the capa
 :mod:`nspawn_tui.net`), :mod:`.processes` (through :mod:`nspawn_tui.procs`)
 and :mod:`.images` (machined's image calls, checked with
 :mod:`nspawn_tui.images`) with :mod:`.importd` (importd's transfers
-through pipes we count).  It may import dbus-next (through :mod:`nspawn_tui.dbus` for the bus itself), psutil, :mod:`nspawn_tui.cgroups`,
+through pipes we count), and :mod:`.create` (creating containers, run by
+:mod:`nspawn_tui.create`).  It may import dbus-next (through :mod:`nspawn_tui.dbus` for the bus itself), psutil, :mod:`nspawn_tui.cgroups`,
 :mod:`nspawn_tui.journal`, :mod:`nspawn_tui.nspawn`, :mod:`nspawn_tui.units`
 and :mod:`nspawn_tui.safe`; never Textual.  Only ``cli.py`` and :mod:`nspawn_tui.remote` (which fills
 its seams over SSH) import it.

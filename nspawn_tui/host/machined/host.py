@@ -35,6 +35,7 @@ from nspawn_tui.host.base import (
 from nspawn_tui.host.machined import bus as du
 from nspawn_tui.host.machined.actions import MachinedActions
 from nspawn_tui.host.machined.attach import MachinedShellAttach, ShellAttach
+from nspawn_tui.host.machined.create import MachinedCreate
 from nspawn_tui.host.machined.images import MachinedImages
 from nspawn_tui.host.machined.logs import LOCAL, CommandPrefix, MachinedLogs
 from nspawn_tui.host.machined.metrics import CgroupMetrics, MetricsSource
@@ -76,7 +77,13 @@ def _address_sort_key(address: str) -> tuple[int, str]:
 
 
 class MachinedHost(
-    MachinedNetwork, MachinedProcesses, MachinedImages, MachinedActions, MachinedLogs, Host
+    MachinedCreate,
+    MachinedNetwork,
+    MachinedProcesses,
+    MachinedImages,
+    MachinedActions,
+    MachinedLogs,
+    Host,
 ):
     """Host backed by org.freedesktop.machine1 on the system bus (or ``bus_address``).
 

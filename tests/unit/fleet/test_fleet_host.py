@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fleet_fakes import FakeHost
 
+from nspawn_tui.create.model import CreatePlan
 from nspawn_tui.fleet.host import FleetHost
 from nspawn_tui.host.base import (
     EventKind,
@@ -118,6 +119,8 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "set_image_limit": {"name": "demo2/debian-base", "limit": 2**30},
     "import_image": {"path": "/tmp/rootfs.tar", "name": "demo2/new", "kind": "tar"},
     "export_image": {"name": "demo2/debian-base", "path": "/tmp/out.tar", "kind": "tar"},
+    # only on the fleet's "local" member: see test_a_creation_goes_to_the_local_member_only
+    "create_container": {"plan": CreatePlan(name="local/new", distro="debian", release="bookworm")},
 }
 
 
@@ -144,7 +147,7 @@ async def test_every_mutating_method_reaches_its_host_with_the_plain_name() -> N
     fleet = FleetHost([one, two])
     methods = mutating_methods(FleetHost)
     assert set(methods) == set(ARGUMENTS)  # a newly marked method needs an entry here
-    for method in sorted(methods):
+    for method in sorted(set(methods) - {"create_container"}):
         calls.clear()
         await getattr(fleet, method)(**ARGUMENTS[method])
         assert len(calls) == 1, method
@@ -155,6 +158,24 @@ async def test_every_mutating_method_reaches_its_host_with_the_plain_name() -> N
     calls.clear()
     await fleet.rename_image("demo2/debian-base", "demo2/renamed")
     assert calls == [("demo2", "_do_rename_image", ("debian-base", "renamed"))]
+
+
+async def test_a_creation_goes_to_the_local_member_only() -> None:
+    one, two = demos()
+    calls: list[tuple[str, str, tuple[Any, ...]]] = []
+    spy_on(one, calls)
+    spy_on(two, calls)
+    with pytest.raises(HostError, match="create local/new"):
+        await FleetHost([one, two]).create_container(**ARGUMENTS["create_container"])
+    assert calls == []  # no local member: refused before any host is asked
+    one.label = "local"
+    fleet = FleetHost([one, two])
+    await fleet.create_container(**ARGUMENTS["create_container"])
+    assert [(label, method) for label, method, _ in calls] == [("local", "_do_create_container")]
+    (plan,) = calls[0][2]
+    assert plan.name == "new"  # the plain name reaches the host
+    with pytest.raises(HostError, match="create demo2/other"):
+        await fleet.create_container(CreatePlan(name="demo2/other", distro="debian"))
 
 
 async def test_images_stay_on_their_host_and_an_import_names_its_host() -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from nspawn_tui.create.model import CreatePlan
 from nspawn_tui.host.base import Host, ReadOnlyError, mutating_methods
 from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.host.machined import bus as dbus_util
@@ -64,6 +65,7 @@ ARGUMENTS: dict[str, dict[str, Any]] = {
     "set_image_limit": {"name": "debian-base", "limit": 2**30},
     "import_image": {"path": "/tmp/rootfs.tar", "name": "new", "kind": "tar"},
     "export_image": {"name": "debian-base", "path": "/tmp/out.tar", "kind": "tar"},
+    "create_container": {"plan": CreatePlan(name="new", distro="debian", release="bookworm")},
 }
 
 HOST_CLASSES = (DemoHost, MachinedHost)

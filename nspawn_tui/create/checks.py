@@ -1,0 +1,80 @@
+"""Everything a plan is checked for before anything runs (a refusal in words, or None)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from nspawn_tui.create.bootstrap import bootstrapper_for
+from nspawn_tui.create.firstboot import hash_problem, key_problem
+from nspawn_tui.create.model import MACHINES_DIR, CreatePlan, CreateSupport
+from nspawn_tui.create.names import validate_name
+from nspawn_tui.create.nspawnfile import setup_problem
+from nspawn_tui.nspawn.settings import ETC_DIR, default_settings_path
+
+_WORD_EXTRA = frozenset("+-.:~_")
+
+
+def _word_problem(what: str, word: str) -> str | None:
+    if (
+        not word
+        or word.startswith("-")
+        or any(not (c.isascii() and (c.isalnum() or c in _WORD_EXTRA)) for c in word)
+    ):
+        return f"{what} {word!r} is not a valid name"
+    return None
+
+
+def plan_problem(
+    plan: CreatePlan,
+    support: CreateSupport,
+    *,
+    etc_dir: Path = ETC_DIR,
+    exists: Callable[[str], bool] = os.path.lexists,
+    isdir: Callable[[str], bool] = os.path.isdir,
+) -> str | None:
+    """Why ``plan`` cannot run on a host that offers ``support``, or None."""
+    if support.refusal:
+        return support.refusal
+    problem = validate_name(plan.name, support.existing)
+    if problem is not None:
+        return problem
+    if plan.distro == "clone":
+        if plan.clone_source not in support.existing:
+            return f"there is no image called {plan.clone_source or '(none)'} to clone"
+        if plan.directory.rstrip("/") != MACHINES_DIR:
+            return f"a clone goes where its source is, {MACHINES_DIR}"
+    else:
+        tool = bootstrapper_for(plan.distro, support.bootstrappers)
+        if tool is None:
+            return f"no bootstrapper for {plan.distro}"
+        if not tool.available:
+            return f"{tool.tool} is not installed (apt-get install {tool.package})"
+        if plan.distro != "arch":
+            problem = _word_problem("the release", plan.release)
+        for package in plan.packages:
+            problem = problem or _word_problem("the package", package)
+        if plan.variant:
+            problem = problem or _word_problem("the variant", plan.variant)
+        if plan.mirror and (plan.mirror.startswith("-") or any(c.isspace() for c in plan.mirror)):
+            problem = problem or f"the mirror {plan.mirror!r} is not a URL"
+        if problem is not None:
+            return problem
+    if not plan.directory.startswith("/") or not isdir(plan.directory):
+        return f"the directory {plan.directory} does not exist"
+    if exists(plan.tree):
+        return f"{plan.tree} exists already"
+    settings = default_settings_path(plan.name, etc_dir=etc_dir)
+    if exists(str(settings)):
+        return f"{settings} exists already (remove it, or choose another name)"
+    boot = plan.firstboot
+    for problem in (hash_problem(boot.root_password_hash), key_problem(boot.root_ssh_key)):
+        if problem is not None:
+            return problem
+    if boot.hostname and validate_name(boot.hostname) is not None:
+        return f"the hostname {boot.hostname!r} is not valid"
+    for what, value in (("time zone", boot.timezone), ("locale", boot.locale)):
+        if value and (value.startswith("-") or any(c.isspace() or c == "=" for c in value)):
+            return f"the {what} {value!r} is not valid"
+    return setup_problem(plan.nspawn, exists)
