@@ -64,6 +64,9 @@ ROUNDS = int(os.environ.get("BENCH_DASHBOARD_ROUNDS", "3"))
 CAPTURE_HZ = 4.0
 #: the program measured (for what-if experiments: BENCH_APP="python /tmp/patched.py")
 APP = os.environ.get("BENCH_APP", "")
+#: a reference program measured in the same rounds, both cursor positions (what-if runs:
+#: BENCH_REF_APP="python /tmp/before.py" puts the code before a change next to it)
+REF_APP = os.environ.get("BENCH_REF_APP", "")
 #: running machines on screen in the 120x40 dashboard of 50 demo machines
 REPAINT_LINES = 18
 FLOOR_APP = str(Path(__file__).resolve().parent / "floor_app.py")
@@ -85,10 +88,32 @@ class Measure:
     cpu_percent: float
     bytes_per_s: float
     changed_per_s: float
+    #: the same CPU from the scheduler's nanosecond run times (see sched_cpu_seconds)
+    sched_cpu_percent: float = float("nan")
 
     @property
     def bytes_per_changed(self) -> float:
         return self.bytes_per_s / self.changed_per_s if self.changed_per_s else float("nan")
+
+
+def sched_cpu_seconds(pid: int) -> float:
+    """CPU time of a process's live threads from /proc/PID/task/*/schedstat (ns), in seconds.
+
+    utime + stime count whole clock ticks (10 ms: 0.05 % of one core over 20 s,
+    the size of the figures compared here); the scheduler's run time is exact.
+    A thread that starts and ends inside the window is missed (Textual's
+    threads live as long as the app). NaN where schedstat is not available.
+    """
+    total = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            try:
+                total += int((task / "schedstat").read_text().split()[0])
+            except FileNotFoundError:  # the thread ended meanwhile
+                continue
+    except OSError:
+        return float("nan")
+    return total / 1e9
 
 
 def _runs(positions: list[int], gap: int = 2) -> int:
@@ -182,6 +207,7 @@ class Session:
             out = directory / f"pipe-{self.pid}.bin"
             out.touch()
             self.tmux.pipe_to(out)
+            sched0 = sched_cpu_seconds(self.pid)
             cpu0, t0 = cpu_seconds(self.pid), time.monotonic()
             changes = 0
             previous = self.tmux.capture()
@@ -191,6 +217,7 @@ class Session:
                 changes += count_changes(previous, screen, self.table)
                 previous = screen
             cpu1, t1 = cpu_seconds(self.pid), time.monotonic()
+            sched1 = sched_cpu_seconds(self.pid)
             self.tmux.stop_pipe()
             time.sleep(0.2)  # let cat flush
             elapsed = t1 - t0
@@ -198,6 +225,7 @@ class Session:
                 cpu_percent=100 * (cpu1 - cpu0) / elapsed,
                 bytes_per_s=out.stat().st_size / elapsed,
                 changed_per_s=changes / elapsed,
+                sched_cpu_percent=100 * (sched1 - sched0) / elapsed,
             )
         except BaseException as exc:  # noqa: BLE001 - handed to the main thread and re-raised
             self.error = exc
@@ -219,6 +247,12 @@ def _round(directory: Path, with_htop: bool) -> dict[str, Measure]:
         "idle": Session([python, FLOOR_APP, "idle"], no_table, "floor"),
         "repaint": Session([python, FLOOR_APP, "repaint", str(REPAINT_LINES)], no_table, "floor"),
     }
+    if REF_APP:
+        ref = [*shlex.split(REF_APP), "--demo", "--demo-machines", "50"]
+        named["ref"] = Session(ref, app_table_lines, "ct-0001")
+        named["ref_detail"] = Session(
+            ref, app_table_lines, "ct-0001", keys=("Down", "build-arch  (container, running)")
+        )
     if with_htop:
         named["htop"] = Session(["htop", "-d", "10"], no_table, "PID")
     sessions = list(named.values())
@@ -325,8 +359,26 @@ def run() -> dict[str, float]:
         "textual_idle_cpu_percent": round(med("idle", "cpu_percent"), 3),
         "textual_repaint_cpu_percent": round(med("repaint", "cpu_percent"), 3),
     }
-    figures["dashboard_over_textual_cpu_percent"] = round(
-        statistics.median(r["app"].cpu_percent - r["repaint"].cpu_percent for r in rounds), 3
+
+    def over_floor(key: str, attr: str = "cpu_percent") -> float:
+        """*key*'s CPU minus the repaint floor's, round by round (median)."""
+        return round(
+            statistics.median(getattr(r[key], attr) - getattr(r["repaint"], attr) for r in rounds),
+            3,
+        )
+
+    figures["dashboard_over_textual_cpu_percent"] = over_floor("app")
+    figures["dashboard_detail_over_textual_cpu_percent"] = over_floor("detail")
+    # the same from the scheduler's run times (ns, not 10 ms ticks)
+    for key, name in (
+        ("app", "dashboard"),
+        ("detail", "dashboard_detail"),
+        ("repaint", "textual_repaint"),
+    ):
+        figures[f"{name}_sched_cpu_percent"] = round(med(key, "sched_cpu_percent"), 3)
+    figures["dashboard_over_textual_sched_cpu_percent"] = over_floor("app", "sched_cpu_percent")
+    figures["dashboard_detail_over_textual_sched_cpu_percent"] = over_floor(
+        "detail", "sched_cpu_percent"
     )
     rows = [
         (
@@ -346,15 +398,72 @@ def run() -> dict[str, float]:
             f"{figures['dashboard_detail_bytes_per_s']:,.0f} B/s",
         ),
         (
+            "  per round (CPU %, B/s)",
+            "  ".join(
+                f"{r['detail'].cpu_percent:.2f}/{r['detail'].bytes_per_s:.0f}" for r in rounds
+            ),
+        ),
+        (
             "Textual doing nothing, same moment",
             f"{figures['textual_idle_cpu_percent']:.2f} % CPU",
         ),
         (
             f"Textual changing {REPAINT_LINES} lines/s, no data",
             f"{figures['textual_repaint_cpu_percent']:.2f} % CPU  "
-            f"(nspawn-tui above it: {figures['dashboard_over_textual_cpu_percent']:.2f} %)",
+            f"(nspawn-tui above it: {figures['dashboard_over_textual_cpu_percent']:.2f} %, "
+            f"cursor on a running machine: "
+            f"{figures['dashboard_detail_over_textual_cpu_percent']:.2f} %)",
+        ),
+        (
+            "  per round (CPU %)",
+            "  ".join(f"{r['repaint'].cpu_percent:.2f}" for r in rounds),
+        ),
+        (
+            "scheduler's run times (ns): nspawn-tui / cursor on a running machine / floor",
+            f"{figures['dashboard_sched_cpu_percent']:.3f} / "
+            f"{figures['dashboard_detail_sched_cpu_percent']:.3f} / "
+            f"{figures['textual_repaint_sched_cpu_percent']:.3f} % CPU  (above the floor: "
+            f"{figures['dashboard_over_textual_sched_cpu_percent']:.3f} / "
+            f"{figures['dashboard_detail_over_textual_sched_cpu_percent']:.3f} %)",
         ),
     ]
+    if REF_APP:
+        figures.update(
+            {
+                "ref_dashboard_cpu_percent": round(med("ref", "cpu_percent"), 3),
+                "ref_dashboard_bytes_per_s": round(med("ref", "bytes_per_s"), 1),
+                "ref_bytes_per_changed_value": round(med("ref", "bytes_per_changed"), 1),
+                "ref_dashboard_changed_values_per_s": round(med("ref", "changed_per_s"), 1),
+                "ref_dashboard_detail_cpu_percent": round(med("ref_detail", "cpu_percent"), 3),
+                "ref_dashboard_detail_bytes_per_s": round(med("ref_detail", "bytes_per_s"), 1),
+                "ref_dashboard_over_textual_cpu_percent": over_floor("ref"),
+                "ref_dashboard_detail_over_textual_cpu_percent": over_floor("ref_detail"),
+                "ref_dashboard_over_textual_sched_cpu_percent": over_floor(
+                    "ref", "sched_cpu_percent"
+                ),
+                "ref_dashboard_detail_over_textual_sched_cpu_percent": over_floor(
+                    "ref_detail", "sched_cpu_percent"
+                ),
+            }
+        )
+        rows.append(
+            (
+                f"reference {REF_APP} (stopped / running machine)",
+                f"{figures['ref_dashboard_cpu_percent']:.2f} / "
+                f"{figures['ref_dashboard_detail_cpu_percent']:.2f} % CPU  "
+                f"(above the floor: {figures['ref_dashboard_over_textual_cpu_percent']:.2f} / "
+                f"{figures['ref_dashboard_detail_over_textual_cpu_percent']:.2f} %)  "
+                f"{figures['ref_dashboard_bytes_per_s']:,.0f} B/s  "
+                f"{figures['ref_bytes_per_changed_value']:.1f} B/value",
+            )
+        )
+        rows.append(
+            (
+                "  reference, scheduler's run times, above the floor",
+                f"{figures['ref_dashboard_over_textual_sched_cpu_percent']:.3f} / "
+                f"{figures['ref_dashboard_detail_over_textual_sched_cpu_percent']:.3f} %",
+            )
+        )
     if with_htop:
         figures["htop_cpu_percent"] = round(med("htop", "cpu_percent"), 3)
         figures["htop_bytes_per_s"] = round(med("htop", "bytes_per_s"), 1)

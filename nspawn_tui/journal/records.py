@@ -1,7 +1,9 @@
 """Journal records and the parser of ``journalctl -o json`` lines.
 
 The data classes of the log view (:class:`LogRecord`, :class:`LogBatch`,
-:class:`SourceStatus`, :class:`LogOptions`) and the parser. Import them
+:class:`SourceStatus`, :class:`LogOptions`), the parser, the split of a
+journal cursor into its parts (the store keeps them compactly) and the
+search of records (:func:`compile_search`). Import them
 from :mod:`nspawn_tui.journal.sources`. Never imports Textual.
 """
 
@@ -9,7 +11,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import sys
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -229,6 +233,40 @@ def parse_full_record(line: bytes | str) -> dict[str, str]:
     return out
 
 
+#: A journal cursor as journald writes it (``sd_journal_get_cursor``):
+#: ``s=SEQNUM_ID;i=SEQNUM;b=BOOT_ID;m=MONOTONIC;t=REALTIME;x=XOR_HASH``, the
+#: numbers in lowercase hex without leading zeros; ``m`` and ``x`` may be absent.
+_HEX64 = r"(0|[1-9a-f][0-9a-f]{0,15})"
+_CURSOR = re.compile(
+    rf"s=([0-9a-f]{{1,64}});i={_HEX64};b=([0-9a-f]{{1,64}})(?:;m={_HEX64})?;t={_HEX64}(?:;x={_HEX64})?"
+)
+_FRAMES: dict[tuple[str, str, bool, bool], str] = {}
+_FRAMES_MAX: Final = 4096
+
+
+def split_cursor(cursor: str, realtime: int) -> tuple[str, int, int, int] | None:
+    """``cursor`` as a frame many records share and its own numbers ``i``, ``m``, ``x``.
+
+    ``frame.format(i, m, x, realtime)`` gives the cursor back byte for byte;
+    None when it cannot (not journald's format, leading zeros, or a ``t``
+    that is not ``realtime``). An absent ``m`` or ``x`` is 0.
+    """
+    found = _CURSOR.fullmatch(cursor)
+    if found is None:
+        return None
+    s, i, b, m, t, x = found.groups()
+    if int(t, 16) != realtime:
+        return None
+    key = (s, b, m is None, x is None)
+    frame = _FRAMES.get(key)
+    if frame is None:
+        if len(_FRAMES) >= _FRAMES_MAX:  # bounded: boots and journal files come and go
+            _FRAMES.clear()
+        frame = f"s={s};i={{0:x}};b={b}{'' if m is None else ';m={1:x}'};t={{3:x}}"
+        frame = _FRAMES[key] = frame + ("" if x is None else ";x={2:x}")
+    return frame, int(i, 16), int(m, 16) if m else 0, int(x, 16) if x else 0
+
+
 def format_time(timestamp: int | None, tz: tzinfo | None = None, *, date: bool = False) -> str:
     """``HH:MM:SS.mmm`` (with ``date``: ``YYYY-MM-DD HH:MM:SS.mmm``) in ``tz`` (local)."""
     if timestamp is None:
@@ -255,6 +293,38 @@ def format_record_text(record: LogRecord, tz: tzinfo | None = None, *, raw: bool
     if not raw:  # every field, not only the message: a record may not come from the parser
         head, lines = clean(head), [clean(line) for line in lines]
     return "\n".join([head, *("    " + rest for rest in lines[1:])])
+
+
+class SearchError(ValueError):
+    """A search pattern that cannot be used, with a message fit to show."""
+
+
+def compile_search(text: str) -> re.Pattern[str]:
+    """A search as a pattern: ``re:EXPR`` is a regular expression, anything
+    else plain text; both ignore case unless the text has a capital letter."""
+    regex = text.startswith("re:")
+    body = text[3:] if regex else text
+    if not body:
+        raise SearchError("empty search")
+    flags = 0 if any(c.isupper() for c in body) else re.IGNORECASE
+    try:
+        # re warns about some patterns ("[[": possible nested set) on stderr,
+        # which is the terminal the UI draws on: not a word of it
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return re.compile(body if regex else re.escape(body), flags)
+    except re.error as error:
+        raise SearchError(f"bad regular expression: {error}") from error
+    except OverflowError as error:  # a{99999999999}: re says so with OverflowError
+        raise SearchError(f"bad regular expression: {error}") from error
+    except RecursionError:  # thousands of nested groups
+        raise SearchError("bad regular expression: nested too deeply") from None
+
+
+def record_matches(pattern: re.Pattern[str], record: LogRecord) -> bool:
+    """Whether ``pattern`` occurs in the message or identifier of ``record``."""
+    search = pattern.search
+    return search(record.message) is not None or search(record.identifier) is not None
 
 
 def parse_lines(lines: Iterable[bytes], machine: str) -> LogBatch:

@@ -57,7 +57,7 @@ class ExportPrompt(ModalScreen[ExportDone | None]):
 
     def __init__(self, records: Sequence[LogRecord], path: str, tz: tzinfo | None = None) -> None:
         super().__init__()
-        self.records = list(records)
+        self.records = records  # read in the writing thread: a list or a store's snapshot
         self.default_path = path
         self.tz = tz
         #: the (path, raw) the user was told exists: the same again replaces it

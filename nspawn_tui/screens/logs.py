@@ -301,7 +301,7 @@ class LogsScreen(Screen[None]):
 
     def action_export(self) -> None:
         """Ask for a file and write the visible lines to it (cleaned, or raw on request)."""
-        records = list(self.log_view.store.visible)
+        records = self.log_view.store.visible  # a snapshot, records made as they are written
         self.app.push_screen(
             ExportPrompt(records, default_export_path(self.names), self.tz), self._exported
         )

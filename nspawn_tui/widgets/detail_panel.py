@@ -7,13 +7,11 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from rich.cells import cell_len, chop_cells
-from rich.segment import Segment
-from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.geometry import Region, Size
 from textual.lazy import Lazy
-from textual.strip import Strip
 from textual.widget import Widget
 
 from nspawn_tui.host.base import HostStatus, Machine, MachineDetails, Sample
@@ -29,7 +27,6 @@ from nspawn_tui.view.formatting import (
 from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.history_graph import HistoryGraph
-from nspawn_tui.widgets.safe_text import safe_strip
 
 #: "Cgroup:    ": continuation lines of a wrapped value start under the value
 _LABEL: Final = re.compile(r"[A-Za-z][A-Za-z ]*: +")
@@ -152,7 +149,6 @@ class _Text(Widget):
         super().__init__(id=id, classes=classes)
         self.text = ""
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])
-        self._style: Style | None = None  # resolved once per style change
 
     def lines(self, width: int | None = None) -> list[str]:
         """The text as shown: cleaned, wrapped to ``width`` (default: the widget's)."""
@@ -191,21 +187,9 @@ class _Text(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width))
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._style = None
-
-    def render_line(self, y: int) -> Strip:
-        # A line of its own (Line API): a changed figure re-draws its line, not
-        # the whole text through Content's wrap and format.  Cleaned in lines():
-        # the guard below makes any text set here inert.
-        style = self._style
-        if style is None:
-            style = self._style = self.rich_style
-        lines = self.lines()
-        width = self.content_size.width
-        text = lines[y] if 0 <= y < len(lines) else ""
-        return safe_strip(Strip([Segment(text, style)]).adjust_cell_length(width, style))
+    def render(self) -> Content:
+        # cleaned in lines(): the last step, any text set here is made inert
+        return Content("\n".join(self.lines()))
 
 
 #: Terminals shorter than this show no network graphs (the panel would crowd the table).
@@ -262,18 +246,6 @@ def network_lines(network: NetworkInfo | None) -> list[str]:
     return lines
 
 
-class _Row(Horizontal):
-    """A row covered by its children: Textual draws it blank, not through its styles cache."""
-
-    BLANK = True
-
-
-class _Column(Vertical):
-    """A column covered by its children (see :class:`_Row`)."""
-
-    BLANK = True
-
-
 class DetailPanel(Widget):
     """Shows one machine; ``show`` is cheap to call every poll (unchanged text is skipped)."""
 
@@ -311,9 +283,9 @@ class DetailPanel(Widget):
         # The buttons and the graphs mount after the first frame: their dozen
         # widgets were a fifth of it (benchmarks/README.md, "First paint").
         yield Lazy(self._bar)  # buttons for the machine under the cursor
-        with _Row():
+        with Horizontal():
             yield self._props
-            with Lazy(_Column(id="detail-graphs")):
+            with Lazy(Vertical(id="detail-graphs")):
                 yield self._cpu_title
                 yield self._cpu_graph
                 yield self._mem_title

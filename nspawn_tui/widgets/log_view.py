@@ -1,7 +1,8 @@
 """LogView: a Line-API log widget over a :class:`LogStore`.
 
 Only the lines on screen are rendered (``render_line``), rendered lines are
-kept in an LRU cache keyed by record, and the store keeps the records
+kept in an LRU cache keyed by record and bounded by the lines on screen
+(twice the height: a page back stays drawn), and the store keeps the records
 ordered, bounded and filtered. Follow mode keeps the newest line in view;
 moving up pauses it, ``end``/``F`` resume.
 """
@@ -49,6 +50,7 @@ MACHINE_PALETTE = (
 )
 
 _MAX_NAME = 20
+_MIN_CACHE = 32  # rendered lines kept however small the view
 
 
 #: The same under an ANSI theme (nspawn-ansi): the terminal's own 16 colours.
@@ -184,11 +186,28 @@ class LogView(ScrollView, can_focus=True):
         self.tz = tz
         self.max_message_width = max_message_width
         self.cursor = -1  # visible index of the selected line, -1 when empty
-        self._cache: LRUCache[int, Strip] = LRUCache(cache_size)
+        self._cache_cap = cache_size
+        self._cache: LRUCache[int, Strip] = LRUCache(min(cache_size, _MIN_CACHE))
         self._styles: dict[str, Style] = {}
         self._name_width = 0
         self._machines: set[str] = set()
         self._scrolling = False  # scrolling done by the widget itself
+
+    @property
+    def cached_lines(self) -> int:
+        """Rendered lines held in the cache."""
+        return len(self._cache)
+
+    @property
+    def cache_bound(self) -> int:
+        """At most this many rendered lines are kept: twice the lines on screen."""
+        return self._cache.maxsize
+
+    def on_resize(self, event: events.Resize) -> None:
+        bound = min(self._cache_cap, max(_MIN_CACHE, 2 * event.size.height))
+        if bound != self._cache.maxsize:
+            self._cache.clear()  # also lets a full LRUCache grow again
+            self._cache.maxsize = bound
 
     # ------------------------------------------------------------- data
 

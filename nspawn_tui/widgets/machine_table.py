@@ -385,16 +385,11 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         is_cursor = index == self._cursor
         is_selected = row.name in self.selected
         grouped = self.grouped
-        start, stop = (0, len(COLUMNS)) if isinstance(row, HostRow) else (band.start, band.stop)
-        key = (
-            row.cells[start:stop],
-            row.styles[start:stop],
-            is_cursor,
-            is_selected,
-            width,
-            self.has_focus,
-            grouped,
-        )
+        # Not in the key: focus and styles (on_focus, on_blur and a style change clear it).
+        cut, marks = row.cells, row.styles
+        if not isinstance(row, HostRow):
+            cut, marks = cut[band.start : band.stop], marks[band.start : band.stop]
+        key = (cut, marks, is_cursor, is_selected, width, grouped)
         cached = self._cache.get((row.name, band.start))
         if cached is not None and cached[0] == key:
             return cached[1]

@@ -121,7 +121,7 @@ def test_each_mutating_key_is_refused_at_once_in_tmux(
     exe = Path(sys.prefix) / "bin" / "nspawn-tui"
     assert exe.exists(), f"{exe} is missing: install the project into the venv"
     keys = mutating_keys()
-    assert {key for key, _ in keys} == set("bprtKaAeNsSL")
+    assert {key for key, _ in keys} == set("bprtKaAeNsSLn")
     before = machine_state(flat_lab)
     assert "ntl-image" not in before["machines"]  # a stopped image
 
