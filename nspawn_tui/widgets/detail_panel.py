@@ -7,11 +7,14 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from rich.cells import cell_len, chop_cells
+from rich.segment import Segment
+from rich.style import Style
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.lazy import Lazy
+from textual.strip import Strip
 from textual.widget import Widget
 
 from nspawn_tui.host.base import HostStatus, Machine, MachineDetails, Sample
@@ -27,6 +30,7 @@ from nspawn_tui.view.formatting import (
 from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.history_graph import HistoryGraph
+from nspawn_tui.widgets.safe_text import safe_strip
 
 #: "Cgroup:    ": continuation lines of a wrapped value start under the value
 _LABEL: Final = re.compile(r"[A-Za-z][A-Za-z ]*: +")
@@ -149,6 +153,7 @@ class _Text(Widget):
         super().__init__(id=id, classes=classes)
         self.text = ""
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])
+        self._style: Style | None = None  # resolved once per style change
 
     def lines(self, width: int | None = None) -> list[str]:
         """The text as shown: cleaned, wrapped to ``width`` (default: the widget's)."""
@@ -187,7 +192,24 @@ class _Text(Widget):
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width))
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+
+    def render_line(self, y: int) -> Strip:
+        # A line of its own (Line API): a changed figure re-draws its line, not
+        # the whole text through Content's wrap and format (~0.6 ms for the
+        # 12-line text). Cleaned in lines(); safe_strip makes any text inert.
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
+        lines = self.lines()
+        width = self.content_size.width
+        text = lines[y] if 0 <= y < len(lines) else ""
+        return safe_strip(Strip([Segment(text, style)]).adjust_cell_length(width, style))
+
     def render(self) -> Content:
+        # What tests and callers read as the text; drawing is render_line's.
         # cleaned in lines(): the last step, any text set here is made inert
         return Content("\n".join(self.lines()))
 
