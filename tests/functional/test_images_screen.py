@@ -211,7 +211,7 @@ async def test_import_progress_to_the_end(
     pilot, host = opened
     source = tmp_path / "disk.raw"
     source.write_bytes(b"\0" * 400_000)
-    host.transfer_rate = 1_000_000.0
+    host.transfer_rate = 200_000.0  # 2 s: a loaded machine still sees it running
     prompt = await start_import(pilot, source, "fresh")
     assert prompt.query_one("#transfer-kind", Select).value == "raw"  # guessed from the name
     assert prompt.command(prompt.request()) == f"machinectl import-raw {source} fresh"
