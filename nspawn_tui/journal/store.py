@@ -26,51 +26,16 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress, repeat
-from operator import itemgetter
-from typing import NamedTuple, TypeAlias, overload
+from itertools import chain, compress
+from operator import attrgetter
+from typing import Any, NamedTuple, TypeAlias, overload
 
-from nspawn_tui.journal.records import LogRecord, record_matches, split_cursor
+from nspawn_tui.journal.filters import LogFilter as LogFilter  # re-exported
+from nspawn_tui.journal.records import LogRecord, split_cursor
 from nspawn_tui.journal.records import SearchError as SearchError  # re-exported
 from nspawn_tui.journal.records import compile_search as compile_search
 
 DEFAULT_SCROLLBACK = 10_000
-
-
-@dataclass(frozen=True, slots=True)
-class LogFilter:
-    """Which records are visible. ``None`` fields do not filter."""
-
-    max_priority: int | None = None  # show priorities 0..max (records without one always)
-    unit: str | None = None
-    machines: frozenset[str] | None = None
-    grep: re.Pattern[str] | None = None  # only records matching this
-
-    def accepts(self, record: LogRecord) -> bool:
-        return self.keeps(record.priority, record.unit, record.machine) and (
-            self.grep is None or record_matches(self.grep, record)
-        )
-
-    def keeps(self, priority: int | None, unit: str, machine: str) -> bool:
-        """Whether a record of this priority, unit and machine passes (the grep aside)."""
-        return not (
-            (
-                self.max_priority is not None
-                and priority is not None
-                and priority > self.max_priority
-            )
-            or (self.unit is not None and unit != self.unit)
-            or (self.machines is not None and machine not in self.machines)
-        )
-
-    @property
-    def active(self) -> bool:
-        return not (
-            self.max_priority is None
-            and self.unit is None
-            and self.machines is None
-            and self.grep is None
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,11 +63,13 @@ _SHARED_FLOOR = 4096  # the shared table is compacted past this (and twice what 
 _MEMO = 256
 
 _Column: TypeAlias = "array[int] | list[str] | bytearray"
-#: A row while it is merged: ts, seq, message, shared, i, m, x, shown, new.
-_Row = tuple[int, int, str, int, int, int, int, int, int]
+#: Rows being added, as columns: ts, seq, message, shared, i, m, x, shown.
+_Batch: TypeAlias = "tuple[list[Any], ...]"
 
 
-_order = itemgetter(0, 1)  # a row's (timestamp, arrival)
+_TS_MAX = 2**63 - 1  # a timestamp column holds signed 64-bit numbers
+_SEQ_MASK = 2**64 - 1
+_MESSAGE, _SEQ = attrgetter("message"), attrgetter("seq")
 
 
 class _Rows(Sequence[LogRecord]):
@@ -270,41 +237,67 @@ class LogStore:
 
     # ---------------------------------------------------------- adding
 
-    def _row(self, record: LogRecord) -> _Row:
-        ts = record.timestamp
-        cursor = record.cursor
-        i = m = x = 0
-        if ts is None or ts < 0:  # ordered after its predecessor, kept whole on the side
-            ts, frame = self._last_ts, None
-        else:
-            self._last_ts = ts
-            frame = ""
-            if cursor:
-                split = split_cursor(cursor, ts)
+    def _order(self, batch: list[LogRecord]) -> list[int]:
+        """Each record's place in time, in arrival order: ``timestamp << 64 | seq``.
+
+        A record without a usable timestamp (none, negative, or past what a
+        64-bit column holds) takes its predecessor's, so it sorts after it.
+        """
+        last, keys = self._last_ts, list[int]()
+        append = keys.append
+        for record in batch:
+            ts = record.timestamp
+            if ts is None or not 0 <= ts <= _TS_MAX:
+                ts = last
+            else:
+                last = ts
+            append(ts << 64 | (record.seq & _SEQ_MASK))
+        self._last_ts = last
+        return keys
+
+    def _rows(self, batch: list[LogRecord], keys: list[int], order: list[int]) -> _Batch:
+        """The columns of ``batch[k]`` for each ``k`` of ``order``, in that order."""
+        records = list(map(batch.__getitem__, order))
+        messages = list(map(_MESSAGE, records))
+        shared_col: list[int] = []
+        i_col: list[int] = []
+        m_col: list[int] = []
+        x_col: list[int] = []
+        table, table_ids, odd = self._table, self._table_ids, self._odd
+        for record in records:
+            stamp, cursor = record.timestamp, record.cursor
+            i = m = x = 0
+            frame: str | None = ""
+            if stamp is None or not 0 <= stamp <= _TS_MAX:
+                frame = None
+            elif cursor:
+                split = split_cursor(cursor, stamp)
                 if split is None:
                     frame = None
                 else:
                     frame, i, m, x = split
-        if frame is None:
-            i = self._odd_next
-            self._odd_next += 1
-            self._odd[i] = (record.timestamp, cursor)
-        r = record
-        key = (r.machine, r.unit, r.identifier, r.pid, r.boot_id, r.priority, frame)
-        shared = self._table_ids.get(key)
-        if shared is None:
-            shared = self._table_ids[key] = len(self._table)
-            self._table.append(_Shared(*key))
-        message = r.message
-        shown = int(self._accepts(shared, message)) if self._active else 1
-        return (ts, r.seq, message, shared, i, m, x, shown, 1)
-
-    def _append(self, rows: list[_Row]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-        """Append rows to the columns; their ``shown`` and ``new`` flags."""
-        values = list(zip(*rows, strict=True))
-        for column, more in zip(self._cols, values, strict=False):
-            column.extend(more)
-        return values[7], values[8]
+            if frame is None:  # kept whole on the side
+                i = self._odd_next
+                self._odd_next += 1
+                odd[i] = (stamp, cursor)
+            r = record
+            key = (r.machine, r.unit, r.identifier, r.pid, r.boot_id, r.priority, frame)
+            shared = table_ids.get(key)
+            if shared is None:
+                shared = table_ids[key] = len(table)
+                table.append(_Shared(*key))
+            shared_col.append(shared)
+            i_col.append(i)
+            m_col.append(m)
+            x_col.append(x)
+        if self._active:
+            accepts = self._accepts
+            shown = [int(accepts(*row)) for row in zip(shared_col, messages, strict=True)]
+        else:
+            shown = [1] * len(records)
+        ts_col = [keys[k] >> 64 for k in order]
+        seqs = list(map(_SEQ, records))
+        return ts_col, seqs, messages, shared_col, i_col, m_col, x_col, shown
 
     def _cut(self, start: int, stop: int | None) -> None:
         for column in self._cols:
@@ -317,29 +310,30 @@ class LogStore:
         interleaving with recent records costs O(batch + overlap), not one
         insertion per record.
         """
-        batch = [self._row(record) for record in records]
-        if not batch:
+        given = records if isinstance(records, list) else list(records)
+        if not given:
             return AddResult(0, 0, None)
-        self.received += len(batch)
-        batch.sort(key=_order)
+        self.received += len(given)
+        keys = self._order(given)
+        order = sorted(range(len(given)), key=keys.__getitem__)
+        skipped = len(order) - self._scrollback
+        if skipped > 0:  # the oldest of a batch this big would go at once: never held
+            del order[:skipped]
+            self.dropped += skipped
+        batch = self._rows(given, keys, order)
         at = bisect_left(self._ts, batch[0][0])
-        merged = at < len(self._ts)
-        if merged:  # an overlap: merge the tail (old rows first on ties)
-            tail: list[_Row] = list(zip(*(c[at:] for c in self._cols), repeat(0)))
-            tail.extend(batch)
-            tail.sort(key=_order)
-            self._cut(at, None)
-            batch = tail
-        shown, new = self._append(batch)
         base, vis = self._base, self._vis
         del vis[bisect_left(vis, at + base) :]
-        vis.extend(compress(range(at + base, at + base + len(shown)), shown))
-        if merged:
-            fresh = [p for p, (s, n) in enumerate(zip(shown, new, strict=True), at) if s and n]
-            added, first = len(fresh), bisect_left(vis, fresh[0] + base) if fresh else None
-        else:  # appended: every row is new
+        if at == len(self._ts):  # after every row held: appended
+            for column, more in zip(self._cols, batch, strict=True):
+                column.extend(more)
+            shown = batch[7]
+            vis.extend(compress(range(at + base, at + base + len(shown)), shown))
             added = shown.count(1)
             first = bisect_left(vis, at + base + shown.index(1)) if added else None
+        else:  # an overlap: the tail and the batch merged by (timestamp, arrival)
+            fresh = self._merge(at, batch, [keys[k] for k in order])
+            added, first = len(fresh), bisect_left(vis, fresh[0] + base) if fresh else None
         dropped = 0
         excess = len(self._ts) - self._scrollback
         if excess > 0:
@@ -360,6 +354,26 @@ class LogStore:
         if len(self._table) > self._table_limit:
             self._compact()
         return AddResult(added, dropped, first)
+
+    def _merge(self, at: int, batch: _Batch, keys: list[int]) -> list[int]:
+        """Merge ``batch`` (sorted, ``keys`` its order keys) into the rows from ``at`` on.
+
+        Returns the visible rows (as position + ``_base``) that came from the batch.
+        """
+        tail: list[list[Any]] = [list(column[at:]) for column in self._cols]
+        held = len(tail[0])
+        order = [ts << 64 | (seq & _SEQ_MASK) for ts, seq in zip(tail[0], tail[1], strict=True)]
+        order += keys
+        perm = sorted(range(held + len(keys)), key=order.__getitem__)
+        self._cut(at, None)
+        for column, old, more in zip(self._cols, tail, batch, strict=True):
+            both: list[Any] = old + more
+            column.extend(map(both.__getitem__, perm))
+        base = self._base
+        shown = self._shown
+        rows = range(at, at + len(perm))
+        self._vis.extend(pos + base for pos in compress(rows, shown[at:]))
+        return [pos + base for pos, k in zip(rows, perm, strict=True) if k >= held and shown[pos]]
 
     def _compact(self) -> None:
         """Forget shared entries no held row uses (PIDs come and go)."""

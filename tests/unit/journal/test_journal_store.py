@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -41,11 +43,31 @@ def test_scrollback_drops_oldest() -> None:
     result = store.add([rec("a", t) for t in range(3, 10)])
     assert store.total == 5
     assert [r.timestamp for r in store.visible] == [5, 6, 7, 8, 9]
-    assert result.dropped == 5
+    # the view's rows that went: 0, 1, 2 (3 and 4, older than the batch's newest five,
+    # were never held); the store counts all five
+    assert result.dropped == 3
+    assert (result.added, result.first) == (5, 0)
     assert store.dropped == 5
+    assert store.received == 10
     # an out-of-order record older than everything held is dropped straight away
     store.add([rec("b", 1)])
     assert [r.timestamp for r in store.visible] == [5, 6, 7, 8, 9]
+
+
+def test_a_timestamp_no_column_holds_is_a_missing_one() -> None:
+    """A journal's ``__REALTIME_TIMESTAMP`` past 2**63 (broken or forged) loses nothing."""
+    store = LogStore(scrollback=10)
+    store.add([rec("a", 5), rec("a", 7)])
+    cursor = "s=1;i=1;b=2;t=56bc75e2d630fffff"
+    huge = dataclasses.replace(rec("a", 0), timestamp=10**20, message="huge", cursor=cursor)
+    six = rec("a", 6)
+    negative = dataclasses.replace(rec("a", 0), timestamp=-1, message="negative")
+    result = store.add([huge, six, negative])
+    assert result.added == 3
+    # each ordered after what arrived before it: huge after 7 (the newest held), negative after 6
+    assert [r.message for r in store.visible] == ["a@5", "a@6", "negative", "a@7", "huge"]
+    kept = store.visible[-1]
+    assert (kept.timestamp, kept.cursor) == (10**20, cursor)
 
 
 def test_filters_priority_unit_machine_incrementally() -> None:
