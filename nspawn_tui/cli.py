@@ -262,6 +262,10 @@ def _run_dashboard(args: argparse.Namespace, config: Config) -> int:
         # What the imports made lives as long as the process: the collector need not
         # scan it again (a third of the first frame's collections; benchmarks/README.md).
         gc.freeze()
+        # A poll makes a few thousand short-lived objects; at the default threshold
+        # (700) that was two young collections a poll, a tenth of the dashboard's own
+        # time. Most die by reference count before a collection sees them.
+        gc.set_threshold(10_000, 20, 10)
         app.run()
     if lifeline.status is not None:
         return lifeline.status

@@ -169,14 +169,14 @@ class HostRowsMixin:
         assert isinstance(before, HostRow) and isinstance(after, HostRow)
         if before.spans or after.spans:  # the reason runs over both bands
             if before.cells != after.cells or before.styles != after.styles:
-                return band.size.width
+                return band.cells
             return 0
         end = 0
         for placed in band.placed:
             col = placed.index
             if before.cells[col] != after.cells[col] or before.styles[col] != after.styles[col]:
                 # the span runs to the figures: the rest of the identity band
-                end = band.size.width if col == SPAN_COLUMN else placed.x + placed.width
+                end = band.cells if col == SPAN_COLUMN else placed.x + placed.width
         return end
 
     def _host_strip(
@@ -189,7 +189,7 @@ class HostRowsMixin:
             if shown is band:
                 band_x = offset
             layout += [(p.index, offset + p.x, p.width) for p in shown.placed]
-            offset += shown.size.width
+            offset += shown.cells
         total = offset
         figures_x = next((x for col, x, _ in layout if col >= _FIGURES), total)
         pieces: list[tuple[str, str]] = []  # (text, style name)
@@ -220,7 +220,7 @@ class HostRowsMixin:
                 if is_cursor:
                     style += Style(bgcolor=line_style.bgcolor)
             segments.append(Segment(text, style))
-        return Strip(segments, total).crop(band_x, band_x + band.size.width)
+        return Strip(segments, total).crop(band_x, band_x + band.cells)
 
 
 def fit(text: str, width: int, right: bool) -> str:

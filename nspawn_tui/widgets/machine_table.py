@@ -58,9 +58,17 @@ class MachineBand(Widget):
         self.table = table
         self.start, self.stop = start, stop  # COLUMNS[start:stop]
         self.placed: list[Placed] = []  # set by the table's layout
+        #: the band's width in cells, kept from its Resize: ``size`` asks the compositor
+        self.cells = 0
 
     def render_line(self, y: int) -> Strip:
         return self.table.render_band(self, y)
+
+    def on_resize(self) -> None:
+        width = self.size.width
+        if width != self.cells:  # lines drawn before this event used the old width
+            self.cells = width
+            self.refresh()
 
     def column_at(self, x: int) -> int | None:
         """The column under cell ``x`` (a gap belongs to the column before it)."""
@@ -148,6 +156,9 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         ]
         self._shown: list[MachineBand] = []
         self._layout_width = -1
+        #: the table's content height, kept from its Resize (``size`` asks the
+        #: compositor: a tenth of the dashboard's own time when read on every poll)
+        self._height = 0
         self._cache: dict[tuple[str, int], tuple[tuple[object, ...], Strip]] = {}
         self._last_highlight: str | None = None
         #: resolved styles by component name ("" = the widget's own); Textual's
@@ -273,7 +284,7 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
 
     def _refresh_line(self, y: int) -> None:
         for band in self._shown:
-            band.refresh(Region(0, y, band.size.width, 1))
+            band.refresh(Region(0, y, band.cells, 1))
 
     def _restack(self, keep: str | None) -> None:
         rows = list(self._rows.values())
@@ -287,7 +298,7 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         self._set_cursor(index)
 
     def _body_height(self) -> int:
-        return max(0, self.size.height - 1)
+        return max(0, self._height - 1)
 
     def _set_cursor(self, index: int) -> None:
         count = len(self._visible)
@@ -340,11 +351,13 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         self._cache.clear()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._height = self.size.height
         self._apply_layout()
         self._set_cursor(self._cursor)
         self._refresh_all()
 
     def on_mount(self) -> None:
+        self._height = self.size.height
         self._apply_layout()
 
     # ------------------------------------------------------------- rendering
@@ -366,7 +379,7 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
 
     def render_band(self, band: MachineBand, y: int) -> Strip:
         """Line ``y`` of one band: the header cells, a row's cells, or blank."""
-        width = band.size.width
+        width = band.cells
         base = self._style("")
         if y == 0:
             titles = []
