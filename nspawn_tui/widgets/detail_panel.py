@@ -154,11 +154,13 @@ class _Text(Widget):
         self.text = ""
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])
         self._style: Style | None = None  # resolved once per style change
+        #: the content width, kept from Resize (``content_size`` asks the compositor)
+        self._width = 0
 
     def lines(self, width: int | None = None) -> list[str]:
         """The text as shown: cleaned, wrapped to ``width`` (default: the widget's)."""
         if width is None:
-            width = self.content_size.width
+            width = self._width
         text, wrapped_width, lines = self._wrapped
         if text != self.text or wrapped_width != width:
             lines = self._wrap(self.text, width)
@@ -172,7 +174,7 @@ class _Text(Widget):
     def set_text(self, text: str) -> None:
         if text == self.text:
             return
-        width = self.content_size.width
+        width = self._width
         old = self.lines(width)
         new = self._wrap(text, width)
         self.text = text
@@ -196,6 +198,10 @@ class _Text(Widget):
         super().notify_style_update()
         self._style = None
 
+    def on_resize(self) -> None:
+        self._width = self.content_size.width
+        self.refresh()  # lines drawn before this event were wrapped to the old width
+
     def render_line(self, y: int) -> Strip:
         # A line of its own (Line API): a changed figure re-draws its line, not
         # the whole text through Content's wrap and format (~0.6 ms for the
@@ -204,7 +210,7 @@ class _Text(Widget):
         if style is None:
             style = self._style = self.rich_style
         lines = self.lines()
-        width = self.content_size.width
+        width = self._width
         text = lines[y] if 0 <= y < len(lines) else ""
         return safe_strip(Strip([Segment(text, style)]).adjust_cell_length(width, style))
 

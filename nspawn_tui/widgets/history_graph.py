@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -28,6 +29,10 @@ class HistoryGraph(Widget):
         super().__init__(id=id, classes=classes)
         self.values: tuple[float, ...] = ()
         self._rows: list[str] = []
+        #: kept from Resize and style updates (``size`` and ``rich_style`` ask the
+        #: compositor and walk the ancestors: each line drawn, every second)
+        self._size = Size(0, 0)
+        self._style: Style | None = None
 
     def set_values(self, values: Sequence[float]) -> None:
         values = tuple(values)
@@ -37,7 +42,7 @@ class HistoryGraph(Widget):
         self._redraw()
 
     def _redraw(self) -> None:
-        width, height = self.size
+        width, height = self._size
         old, self._rows = self._rows, graph_rows(self.values, width, height)
         if len(old) != len(self._rows):
             self.refresh()
@@ -51,10 +56,18 @@ class HistoryGraph(Widget):
             self.refresh(*changed)
 
     def on_resize(self, event: events.Resize) -> None:
+        self._size = self.size
         self._rows = []
         self._redraw()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+
     def render_line(self, y: int) -> Strip:
-        width = self.size.width
+        width = self._size.width
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
         text = self._rows[y] if 0 <= y < len(self._rows) else ""
-        return Strip([Segment(text.ljust(width)[:width], self.rich_style)], width)
+        return Strip([Segment(text.ljust(width)[:width], style)], width)
