@@ -5,7 +5,7 @@ changed).  Usable from any test (``tests/`` is on ``sys.path`` through its
 conftest)::
 
     from screen_text import screen_text
-    assert "Power off 2 machine(s)?" in screen_text(pilot.app)
+    assert "Power off 2 machines?" in screen_text(pilot.app)
 """
 
 from __future__ import annotations

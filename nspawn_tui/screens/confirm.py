@@ -42,15 +42,27 @@ class ConfirmScreen(ModalScreen[bool]):
     ConfirmScreen Button { margin: 0 1; }
     """
 
-    def __init__(self, title: str, names: Sequence[str], command: str) -> None:
+    def __init__(
+        self,
+        title: str,
+        names: Sequence[str],
+        command: str,
+        *,
+        question: str | None = None,
+        no_label: str = "Cancel (n)",
+    ) -> None:
+        """Asks "``title`` N machines?" (or "``title`` ``question``"), naming ``names``."""
         super().__init__()
         self.title_text = title
         self.names = list(names)
         self.command = command
+        count = len(self.names)
+        self.question = question or f"{count} machine{'' if count == 1 else 's'}?"
+        self.no_label = no_label
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            question = Content(f"{len(self.names)} machine(s)?")
+            question = Content(self.question)
             yield Label(Content.assemble((self.title_text, "bold"), " ", question))
             yield Static(
                 plain("\n".join(f"  • {clean(name)}" for name in self.names), lines=True),
@@ -59,7 +71,7 @@ class ConfirmScreen(ModalScreen[bool]):
             yield Static(plain(f"$ {self.command}"), id="confirm-command")
             with Horizontal():
                 yield Button(plain(f"{self.title_text} (y)"), variant="error", id="yes")
-                yield Button("Cancel (n)", variant="primary", id="no")
+                yield Button(plain(self.no_label), variant="primary", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()

@@ -237,7 +237,13 @@ class CreateProgressScreen(Screen[None]):
     async def _ask_cancel(self) -> None:
         command = f"kill the bootstrapper; rm -rf {self.plan.tree}"
         confirmed = await self.app.push_screen_wait(
-            ConfirmScreen("Cancel the creation of", [self.plan.name], command)
+            ConfirmScreen(
+                "Stop creating",
+                [self.plan.name],
+                command,
+                question="this container? What it made so far is removed.",
+                no_label="Keep going (n)",
+            )
         )
         if not confirmed or self.finished or self.failed:
             return

@@ -127,6 +127,10 @@ async def test_cancel_asks_then_cancels_and_says_nothing_is_left() -> None:
         await pilot.press("escape")
         await pilot.pause(0.05)
         assert isinstance(app.screen, ConfirmScreen)
+        asked = screen_text(app)
+        assert "Stop creating this container? What it made so far is removed." in asked
+        assert "• web1" in asked and "Keep going (n)" in asked and "Stop creating (y)" in asked
+        assert "$ kill the bootstrapper; rm -rf /var/lib/machines/web1" in asked
         await pilot.press("n")  # no: nothing happens
         await pilot.pause(0.05)
         assert app.screen is screen and host.creation.cancelled == 0

@@ -113,7 +113,7 @@ async def test_confirm_screen_names_the_action_machines_and_command() -> None:
     app = Harness(lambda: ConfirmScreen("Power off", ["web", "db"], "machinectl poweroff web db"))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         text = await shown(pilot)
-        assert "Power off 2 machine(s)?" in text
+        assert "Power off 2 machines?" in text
         assert "• web" in text and "• db" in text
         assert "$ machinectl poweroff web db" in text
         assert "Power off (y)" in text and "Cancel (n)" in text
