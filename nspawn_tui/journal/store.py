@@ -24,9 +24,9 @@ from __future__ import annotations
 import re
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, compress
+from itertools import compress
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeAlias, overload
 
@@ -34,6 +34,7 @@ from nspawn_tui.journal.filters import LogFilter as LogFilter  # re-exported
 from nspawn_tui.journal.records import LogRecord, split_cursor
 from nspawn_tui.journal.records import SearchError as SearchError  # re-exported
 from nspawn_tui.journal.records import compile_search as compile_search
+from nspawn_tui.journal.search import Searching
 
 DEFAULT_SCROLLBACK = 10_000
 
@@ -100,7 +101,7 @@ class _Rows(Sequence[LogRecord]):
             yield record_at(pos)
 
 
-class LogStore:
+class LogStore(Searching):
     """Records in time order, at most ``scrollback`` of them, and the visible subset."""
 
     def __init__(self, scrollback: int = DEFAULT_SCROLLBACK) -> None:
@@ -400,14 +401,6 @@ class LogStore:
             )
         return verdict
 
-    def _hit(
-        self, pattern: re.Pattern[str], idents: dict[int, bool], shared: int, message: str
-    ) -> bool:
-        found = idents.get(shared)
-        if found is None:
-            found = idents[shared] = pattern.search(self._table[shared].identifier) is not None
-        return found or pattern.search(message) is not None
-
     def _accepts(self, shared: int, message: str) -> bool:
         grep = self._filter.grep
         return self._verdict(shared) and (
@@ -449,55 +442,3 @@ class LogStore:
                 if at < len(vis) and vis[at] == pos + base:
                     return at
             start = pos + 1
-
-    # -------------------------------------------------------------- search
-
-    def set_search(self, pattern: re.Pattern[str] | None) -> None:
-        self.search = pattern
-        self._search_ident.clear()
-
-    def _matcher(self) -> Callable[[int], bool] | None:
-        """Whether the visible record at an index matches the search (None: no search)."""
-        pattern = self.search
-        if pattern is None:
-            return None
-        hit, idents, shared, msg, vis = (
-            self._hit,
-            self._search_ident,
-            self._shared,
-            self._msg,
-            self._vis,
-        )
-        base = self._base
-
-        def matches(index: int) -> bool:
-            pos = vis[index] - base
-            return hit(pattern, idents, shared[pos], msg[pos])
-
-        return matches
-
-    def is_match(self, index: int) -> bool:
-        matches = self._matcher()
-        return matches is not None and matches(index)
-
-    def _first_match(self, order: Iterable[int]) -> int | None:
-        matches = self._matcher()
-        return None if matches is None else next((at for at in order if matches(at)), None)
-
-    def next_match(self, from_index: int, *, wrap: bool = True) -> int | None:
-        """The first visible index after ``from_index`` whose record matches the search."""
-        count = len(self._vis)
-        start = max(-1, min(from_index, count - 1)) + 1
-        order: Iterable[int] = range(start, count)
-        return self._first_match(chain(order, range(0, start)) if wrap else order)
-
-    def prev_match(self, from_index: int, *, wrap: bool = True) -> int | None:
-        """The last visible index before ``from_index`` whose record matches the search."""
-        count = len(self._vis)
-        start = min(max(0, from_index), count)
-        order: Iterable[int] = range(start - 1, -1, -1)
-        return self._first_match(chain(order, range(count - 1, start - 1, -1)) if wrap else order)
-
-    def match_count(self) -> int:
-        matches = self._matcher()
-        return 0 if matches is None else sum(1 for at in range(len(self._vis)) if matches(at))
