@@ -8,7 +8,9 @@ step done), Esc returns to the dashboard, where machined now lists the new
 tree. The lab boots it (the flat lab has no service manager to start
 ``systemd-nspawn@`` units) and a login over machined's ``OpenMachineLogin``,
 the PTY the dashboard's login attach uses, takes ``root`` and the typed
-password and gives a root shell that answers with the host name.
+password and gives a root shell that answers with the host name. A second
+creation is stopped from its progress screen (Esc, then y) while debootstrap
+retrieves: nothing of it is left in ``/var/lib/machines``, no process of it runs.
 
 One full creation (debootstrap minbase: about 40 s here).
 """
@@ -25,18 +27,20 @@ from labkit.common import MACHINES_DIR
 from labkit.pilot import dashboard, until
 from screen_text import notifications, screen_text
 from test_lab_attach import read_until
-from test_lab_create import _remove
+from test_lab_create import _leftover_processes, _remove
 from textual.pilot import Pilot
 from textual.widgets import Input
 
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.machined.host import MachinedHost
+from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.create_form import CreateForm
 from nspawn_tui.screens.create_progress import CreateProgressScreen
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.widgets.machine_table import MachineTable
 
 NAME = "ntl-formnew"
+CANCELLED = "ntl-formcancel"
 HOSTNAME = "formnew-host"
 PASSWORD = "form-Pass-17"
 SIZE = (120, 40)
@@ -46,12 +50,14 @@ CREATE_TIMEOUT = 600.0
 @pytest.fixture
 def lab(lab_host: labkit.FlatLab) -> Iterator[labkit.FlatLab]:
     _remove(NAME)
+    _remove(CANCELLED)
     try:
         yield lab_host
     finally:
         if NAME in lab_host.containers:
             lab_host.stop(NAME)
         _remove(NAME)
+        _remove(CANCELLED)
 
 
 async def type_into(pilot: Pilot[None], form: CreateForm, key: str, text: str) -> None:
@@ -123,6 +129,46 @@ async def test_create_from_the_form_then_log_in_with_its_password(lab: labkit.Fl
         table = screen.query_one(MachineTable)
         await until(pilot, lambda: True if NAME in table.visible_names else None, timeout=15,
                     what=f"{NAME} in the table", details=lambda: details(pilot))  # fmt: skip
+
+        # a second creation, stopped from its progress screen while debootstrap retrieves
+        await pilot.press("n")
+        form = await until(
+            pilot,
+            lambda: s if isinstance(s := app.screen, CreateForm) and s.support else None,
+            timeout=20,
+            what="the form again",
+        )
+        await type_into(pilot, form, "name", CANCELLED)
+        await pilot.press("ctrl+s")
+        progress = await until(
+            pilot,
+            lambda: s if isinstance(s := app.screen, CreateProgressScreen) else None,
+            timeout=20,
+            what="the second progress screen",
+            details=lambda: details(pilot),
+        )
+
+        def retrieving() -> bool | None:
+            last = progress.last
+            return True if last and last.stage == "Retrieving" and last.done else None
+
+        await until(pilot, retrieving, timeout=120, what="debootstrap retrieving",
+                    details=lambda: details(pilot))  # fmt: skip
+        tree = MACHINES_DIR / CANCELLED
+        assert tree.is_dir()  # really under way
+        await pilot.press("escape")
+        await until(pilot, lambda: True if isinstance(app.screen, ConfirmScreen) else None,
+                    timeout=5, what="the question")  # fmt: skip
+        assert "Stop creating this container?" in screen_text(app)
+        await pilot.press("y")
+        await until(pilot, lambda: True if progress.failed else None, timeout=60,
+                    what="the cancel to end", details=lambda: details(pilot))  # fmt: skip
+        assert progress.cancelled and not progress.finished
+        assert "nothing left in /var/lib/machines" in screen_text(app), details(pilot)
+        assert not tree.exists()
+        assert not list(MACHINES_DIR.glob(f"*{CANCELLED}*"))
+        assert _leftover_processes(CANCELLED) == []
+        await pilot.press("escape")
 
     # the tree: systemd-firstboot's host name and a hashed root password
     tree = MACHINES_DIR / NAME
