@@ -7,10 +7,8 @@ it hands back a PTY master over D-Bus fd passing.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import select
 import shutil
 import subprocess
 import sys
@@ -23,6 +21,7 @@ from pathlib import Path
 import labkit
 import pytest
 from conftest import FLAT_RUNNING
+from inner_actions.inner_helpers import read_until
 
 from nspawn_tui.host.machined.host import MachinedHost
 from nspawn_tui.terminal.relay import ESCAPE_HINT, RelayResult, relay
@@ -30,37 +29,6 @@ from nspawn_tui.terminal.relay import ESCAPE_HINT, RelayResult, relay
 ALPHA = FLAT_RUNNING[0]
 OTHER = FLAT_RUNNING[1]
 NSPAWN_TUI = Path(sys.prefix) / "bin" / "nspawn-tui"
-
-
-def read_until(
-    fd: int, wanted: Callable[[bytes], bool], timeout: float = 15.0, *, hangups: bool = False
-) -> bytes:
-    """Read ``fd`` until ``wanted(everything read)``, EOF/EIO, or the deadline.
-
-    ``hangups``: EIO (no process has the PTY's other side open) is not the end
-    but a moment to wait, as for a login PTY before getty opened it, or
-    between getty's vhangup and its next prompt.
-    """
-    data = b""
-    deadline = time.monotonic() + timeout
-    while not wanted(data):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"timed out; read so far: {data!r}")
-        ready, _, _ = select.select([fd], [], [], min(left, 0.05) if hangups else left)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError as exc:  # EIO: the other side of the PTY is closed
-            if hangups and exc.errno == errno.EIO:
-                time.sleep(0.05)  # select() says "ready" at once while hung up
-                continue
-            break
-        if not chunk:
-            break
-        data += chunk
-    return data
 
 
 @pytest.fixture

@@ -23,10 +23,10 @@ from collections.abc import Iterator
 
 import labkit
 import pytest
+from inner_actions.inner_helpers import read_until
 from labkit.common import MACHINES_DIR
 from labkit.pilot import dashboard, until
 from screen_text import notifications, screen_text
-from test_lab_attach import read_until
 from test_lab_create import _leftover_processes, _remove
 from textual.pilot import Pilot
 from textual.widgets import Input
@@ -69,6 +69,34 @@ async def type_into(pilot: Pilot[None], form: CreateForm, key: str, text: str) -
     assert box.value == text, (key, box.value)
 
 
+async def open_form(pilot: Pilot[None]) -> CreateForm:
+    """``n`` on the dashboard; the form once it has the host's support."""
+    app = pilot.app
+    await pilot.press("n")
+    form = await until(
+        pilot,
+        lambda: s if isinstance(s := app.screen, CreateForm) and s.support else None,
+        timeout=20,
+        what="the form with the host's support",
+        details=lambda: details(pilot),
+    )
+    assert form.support is not None
+    return form
+
+
+async def create(pilot: Pilot[None]) -> CreateProgressScreen:
+    """``ctrl+s`` on the form; the progress screen it opens."""
+    app = pilot.app
+    await pilot.press("ctrl+s")
+    return await until(
+        pilot,
+        lambda: s if isinstance(s := app.screen, CreateProgressScreen) else None,
+        timeout=20,
+        what="the progress screen",
+        details=lambda: details(pilot),
+    )
+
+
 def details(pilot: Pilot[None]) -> str:
     toasts = "\n".join(n.message for n in notifications(pilot.app))
     return f"{screen_text(pilot.app)}\ntoasts:\n{toasts}"
@@ -78,14 +106,7 @@ async def test_create_from_the_form_then_log_in_with_its_password(lab: labkit.Fl
     app = NspawnApp(MachinedHost(lab.bus_address), interval=0.5)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await dashboard(pilot)
-        await pilot.press("n")
-        form = await until(
-            pilot,
-            lambda: s if isinstance(s := app.screen, CreateForm) and s.support else None,
-            timeout=20,
-            what="the form with the host's support",
-            details=lambda: details(pilot),
-        )
+        form = await open_form(pilot)
         assert form.support is not None
         debootstrap = next(b for b in form.support.bootstrappers if "debian" in b.distros)
         assert debootstrap.available, form.support  # the lab installs it
@@ -97,14 +118,7 @@ async def test_create_from_the_form_then_log_in_with_its_password(lab: labkit.Fl
         shown = screen_text(app)
         assert PASSWORD not in shown  # typed, never drawn
         assert "debootstrap --variant=minbase" in shown and NAME in shown  # the preview
-        await pilot.press("ctrl+s")
-        progress = await until(
-            pilot,
-            lambda: s if isinstance(s := app.screen, CreateProgressScreen) else None,
-            timeout=20,
-            what="the progress screen",
-            details=lambda: details(pilot),
-        )
+        progress = await create(pilot)
         started = time.monotonic()
         seen_stages: set[str] = set()
 
@@ -131,22 +145,9 @@ async def test_create_from_the_form_then_log_in_with_its_password(lab: labkit.Fl
                     what=f"{NAME} in the table", details=lambda: details(pilot))  # fmt: skip
 
         # a second creation, stopped from its progress screen while debootstrap retrieves
-        await pilot.press("n")
-        form = await until(
-            pilot,
-            lambda: s if isinstance(s := app.screen, CreateForm) and s.support else None,
-            timeout=20,
-            what="the form again",
-        )
+        form = await open_form(pilot)
         await type_into(pilot, form, "name", CANCELLED)
-        await pilot.press("ctrl+s")
-        progress = await until(
-            pilot,
-            lambda: s if isinstance(s := app.screen, CreateProgressScreen) else None,
-            timeout=20,
-            what="the second progress screen",
-            details=lambda: details(pilot),
-        )
+        progress = await create(pilot)
 
         def retrieving() -> bool | None:
             last = progress.last

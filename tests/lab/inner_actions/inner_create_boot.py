@@ -11,16 +11,14 @@ answers with its host name.
 from __future__ import annotations
 
 import asyncio
-import errno
 import os
-import select
 import time
 from collections.abc import Callable
 from typing import Any
 
 from textual.pilot import Pilot
 
-from inner_actions.inner_helpers import show, systemctl, unit
+from inner_actions.inner_helpers import read_until, show, systemctl, unit
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.base import HostError
 from nspawn_tui.host.machined.host import MachinedHost
@@ -42,40 +40,20 @@ async def until(
         await pilot.pause(0.1)
 
 
-def read_until(fd: int, wanted: Callable[[bytes], bool], timeout: float) -> bytes:
-    """Read the login PTY until ``wanted``; EIO (getty not there yet, or between prompts) waits."""
-    data = b""
-    deadline = time.monotonic() + timeout
-    while not wanted(data):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError(f"timed out; read so far: {data!r}")
-        ready, _, _ = select.select([fd], [], [], min(left, 0.05))
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError as exc:
-            if exc.errno != errno.EIO:
-                raise
-            time.sleep(0.05)
-            continue
-        data += chunk
-    return data
-
-
 async def test_the_created_tree_boots_from_the_list_and_takes_its_password() -> None:
     assert NAME and HOSTNAME and PASSWORD
     try:
         await boot_from_the_list()
         fd = await login_pty()
         try:
-            read_until(fd, lambda data: b"login: " in data, 60)
+            read_until(fd, lambda data: b"login: " in data, 60, hangups=True)
             os.write(fd, b"root\n")
-            read_until(fd, lambda data: b"Password:" in data, 15)
+            read_until(fd, lambda data: b"Password:" in data, 15, hangups=True)
             os.write(fd, PASSWORD.encode() + b"\n")
             prompt = f"root@{HOSTNAME}:~# ".encode()
-            said = read_until(fd, lambda data: prompt in data or b"incorrect" in data, 20)
+            said = read_until(
+                fd, lambda data: prompt in data or b"incorrect" in data, 20, hangups=True
+            )
             assert prompt in said, said
             os.write(fd, b"exit\n")
         finally:

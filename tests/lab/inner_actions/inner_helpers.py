@@ -1,8 +1,14 @@
-"""Helpers of the tests that run inside the outer container (see conftest.py)."""
+"""Helpers of the tests that run inside the outer container (see conftest.py).
+
+:func:`read_until` (a PTY read with a deadline) is also used on the VM.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
+import select
 import subprocess
 import time
 from collections.abc import Awaitable, Callable
@@ -56,3 +62,34 @@ async def system_up(leader: int) -> bool | None:
     )  # fmt: skip
     out, _ = await proc.communicate()
     return True if out.decode().strip() in ("running", "degraded") else None
+
+
+def read_until(
+    fd: int, wanted: Callable[[bytes], bool], timeout: float = 15.0, *, hangups: bool = False
+) -> bytes:
+    """Read ``fd`` until ``wanted(everything read)``, EOF/EIO, or the deadline.
+
+    ``hangups``: EIO (no process has the PTY's other side open) is not the end
+    but a moment to wait, as for a login PTY before getty opened it, or
+    between getty's vhangup and its next prompt.
+    """
+    data = b""
+    deadline = time.monotonic() + timeout
+    while not wanted(data):
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError(f"timed out; read so far: {data!r}")
+        ready, _, _ = select.select([fd], [], [], min(left, 0.05) if hangups else left)
+        if not ready:
+            continue
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError as exc:  # EIO: the other side of the PTY is closed
+            if hangups and exc.errno == errno.EIO:
+                time.sleep(0.05)  # select() says "ready" at once while hung up
+                continue
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
