@@ -31,7 +31,7 @@ class HistoryGraph(Widget):
         self._rows: list[str] = []
         #: kept from Resize and style updates (``size`` and ``rich_style`` ask the
         #: compositor and walk the ancestors: each line drawn, every second)
-        self._size = Size(0, 0)
+        self._graph_size = Size(0, 0)
         self._style: Style | None = None
 
     def set_values(self, values: Sequence[float]) -> None:
@@ -42,7 +42,7 @@ class HistoryGraph(Widget):
         self._redraw()
 
     def _redraw(self) -> None:
-        width, height = self._size
+        width, height = self._graph_size
         old, self._rows = self._rows, graph_rows(self.values, width, height)
         if len(old) != len(self._rows):
             self.refresh()
@@ -56,7 +56,7 @@ class HistoryGraph(Widget):
             self.refresh(*changed)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._size = self.size
+        self._graph_size = self.size
         self._rows = []
         self._redraw()
 
@@ -65,7 +65,7 @@ class HistoryGraph(Widget):
         self._style = None
 
     def render_line(self, y: int) -> Strip:
-        width = self._size.width
+        width = self._graph_size.width
         style = self._style
         if style is None:
             style = self._style = self.rich_style
