@@ -2,6 +2,7 @@
 
 Owns how things are drawn: Line-API widgets that repaint only what changed,
 and the last step before the terminal (:mod:`.safe_text`: outside text as
-inert content, cleaned strips, safe inputs).  Same imports as
+inert content, cleaned strips, safe inputs; :mod:`.geometry`: a widget's
+size without a compositor lookup).  Same imports as
 :mod:`nspawn_tui.screens`, and never a screen.
 """

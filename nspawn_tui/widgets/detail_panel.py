@@ -29,6 +29,7 @@ from nspawn_tui.view.formatting import (
 )
 from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
+from nspawn_tui.widgets.geometry import content_size
 from nspawn_tui.widgets.history_graph import HistoryGraph
 from nspawn_tui.widgets.safe_text import safe_strip
 
@@ -154,13 +155,11 @@ class _Text(Widget):
         self.text = ""
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])
         self._style: Style | None = None  # resolved once per style change
-        #: the content width, kept from Resize (``content_size`` asks the compositor)
-        self._width = 0
 
     def lines(self, width: int | None = None) -> list[str]:
         """The text as shown: cleaned, wrapped to ``width`` (default: the widget's)."""
         if width is None:
-            width = self._width
+            width = content_size(self).width
         text, wrapped_width, lines = self._wrapped
         if text != self.text or wrapped_width != width:
             lines = self._wrap(self.text, width)
@@ -174,7 +173,7 @@ class _Text(Widget):
     def set_text(self, text: str) -> None:
         if text == self.text:
             return
-        width = self._width
+        width = content_size(self).width
         old = self.lines(width)
         new = self._wrap(text, width)
         self.text = text
@@ -198,10 +197,6 @@ class _Text(Widget):
         super().notify_style_update()
         self._style = None
 
-    def on_resize(self) -> None:
-        self._width = self.content_size.width
-        self.refresh()  # lines drawn before this event were wrapped to the old width
-
     def render_line(self, y: int) -> Strip:
         # A line of its own (Line API): a changed figure re-draws its line, not
         # the whole text through Content's wrap and format (~0.6 ms for the
@@ -210,7 +205,7 @@ class _Text(Widget):
         if style is None:
             style = self._style = self.rich_style
         lines = self.lines()
-        width = self._width
+        width = content_size(self).width
         text = lines[y] if 0 <= y < len(lines) else ""
         return safe_strip(Strip([Segment(text, style)]).adjust_cell_length(width, style))
 

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
-from textual.geometry import Region, Size
+from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
 
 from nspawn_tui.view.history import graph_rows
+from nspawn_tui.widgets.geometry import content_size
 
 
 class HistoryGraph(Widget):
@@ -29,9 +30,8 @@ class HistoryGraph(Widget):
         super().__init__(id=id, classes=classes)
         self.values: tuple[float, ...] = ()
         self._rows: list[str] = []
-        #: kept from Resize and style updates (``size`` and ``rich_style`` ask the
-        #: compositor and walk the ancestors: each line drawn, every second)
-        self._graph_size = Size(0, 0)
+        #: kept until the style changes (``rich_style`` walks the ancestors: each
+        #: line drawn, every second)
         self._style: Style | None = None
 
     def set_values(self, values: Sequence[float]) -> None:
@@ -42,7 +42,7 @@ class HistoryGraph(Widget):
         self._redraw()
 
     def _redraw(self) -> None:
-        width, height = self._graph_size
+        width, height = content_size(self)
         old, self._rows = self._rows, graph_rows(self.values, width, height)
         if len(old) != len(self._rows):
             self.refresh()
@@ -56,7 +56,6 @@ class HistoryGraph(Widget):
             self.refresh(*changed)
 
     def on_resize(self, event: events.Resize) -> None:
-        self._graph_size = self.size
         self._rows = []
         self._redraw()
 
@@ -65,7 +64,7 @@ class HistoryGraph(Widget):
         self._style = None
 
     def render_line(self, y: int) -> Strip:
-        width = self._graph_size.width
+        width = content_size(self).width
         style = self._style
         if style is None:
             style = self._style = self.rich_style

@@ -28,6 +28,7 @@ from textual.widget import Widget
 from nspawn_tui.host.base import HostStatus
 from nspawn_tui.view.host_rows import MEMBER_INDENT, HostRow
 from nspawn_tui.view.rows import COLUMNS, Row, layout_columns
+from nspawn_tui.widgets.geometry import content_size
 from nspawn_tui.widgets.host_header import changed_span as changed_span  # its old home
 from nspawn_tui.widgets.host_rows import HostRowsMixin
 from nspawn_tui.widgets.host_rows import fit as _fit
@@ -58,17 +59,14 @@ class MachineBand(Widget):
         self.table = table
         self.start, self.stop = start, stop  # COLUMNS[start:stop]
         self.placed: list[Placed] = []  # set by the table's layout
-        #: the band's width in cells, kept from its Resize: ``size`` asks the compositor
-        self.cells = 0
+
+    @property
+    def cells(self) -> int:
+        """The band's width in cells (:func:`content_size`: every line drawn reads it)."""
+        return content_size(self).width
 
     def render_line(self, y: int) -> Strip:
         return self.table.render_band(self, y)
-
-    def on_resize(self) -> None:
-        width = self.size.width
-        if width != self.cells:  # lines drawn before this event used the old width
-            self.cells = width
-            self.refresh()
 
     def column_at(self, x: int) -> int | None:
         """The column under cell ``x`` (a gap belongs to the column before it)."""
@@ -156,9 +154,6 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         ]
         self._shown: list[MachineBand] = []
         self._layout_width = -1
-        #: the table's content height, kept from its Resize (``size`` asks the
-        #: compositor: a tenth of the dashboard's own time when read on every poll)
-        self._height = 0
         self._cache: dict[tuple[str, int], tuple[tuple[object, ...], Strip]] = {}
         self._last_highlight: str | None = None
         #: resolved styles by component name ("" = the widget's own); Textual's
@@ -298,7 +293,7 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         self._set_cursor(index)
 
     def _body_height(self) -> int:
-        return max(0, self._height - 1)
+        return max(0, content_size(self).height - 1)  # every poll: not self.size
 
     def _set_cursor(self, index: int) -> None:
         count = len(self._visible)
@@ -351,13 +346,11 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
         self._cache.clear()
 
     def on_resize(self, event: events.Resize) -> None:
-        self._height = self.size.height
         self._apply_layout()
         self._set_cursor(self._cursor)
         self._refresh_all()
 
     def on_mount(self) -> None:
-        self._height = self.size.height
         self._apply_layout()
 
     # ------------------------------------------------------------- rendering
