@@ -3,7 +3,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 # What the real-host (lab) tests need; installed with apt when run as root.
-LAB_APT := systemd-container systemd-journal-remote debootstrap openssl dbus tmux iproute2 util-linux procps htop prometheus openssh-client chromium
+LAB_APT := systemd-container systemd-journal-remote debootstrap openssl dbus tmux iproute2 util-linux procps htop prometheus openssh-client chromium \
+  dnf createrepo-c rpm arch-install-scripts pacman-package-manager libarchive-tools gpg
 PYTEST_ARGS ?=
 
 .PHONY: run test lint bench screenshots lab-deps clean

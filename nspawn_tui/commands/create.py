@@ -43,6 +43,9 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> argp
     create.add_argument("--release", default="", help="bookworm, noble, 40 (not for arch)")
     create.add_argument("--variant", default="", help="debootstrap --variant, e.g. minbase")
     create.add_argument("--mirror", default="", help="default: this host's apt sources")
+    create.add_argument("--gpg-key", default="", metavar="URL",
+                        help="dnf with --mirror: the key its packages are signed with "
+                             "(default: RPM-GPG-KEY-fedora-RELEASE-primary in /etc/pki/rpm-gpg)")  # fmt: skip
     create.add_argument("--packages", default="", metavar="A,B", help="extra packages")
     create.add_argument("--directory", default=MACHINES_DIR, metavar="DIR")
     create.add_argument("--clone", default="", metavar="IMAGE", help="clone IMAGE instead")
@@ -148,7 +151,8 @@ def plan_from_args(args: argparse.Namespace, stdin: TextIO) -> CreatePlan:
     packages = tuple(p.strip() for p in args.packages.split(",") if p.strip())
     return CreatePlan(
         name=args.name, distro="clone" if args.clone else args.distro, release=args.release,
-        mirror=args.mirror, packages=packages, variant=args.variant, directory=args.directory,
+        mirror=args.mirror, signing_key=args.gpg_key, packages=packages, variant=args.variant,
+        directory=args.directory,
         clone_source=args.clone, firstboot=boot, nspawn=setup, enable=args.enable,
         start=args.start,
     )  # fmt: skip
@@ -174,10 +178,12 @@ class Printer:
         group = "Retrieving" if stage == "Validating" else stage  # they alternate per package
         if stage and (group != self.last[0] or progress.elapsed - self.last[1] >= REPORT_EVERY):
             self.last = (group, progress.elapsed)
-            count = f" {progress.done}" + (f"/{progress.total}" if progress.total else "")
+            count = ""  # a stage without packages counted (resolving, checks): its name
+            if progress.done or progress.total:
+                total = f"/{progress.total}" if progress.total else ""
+                count = f": {progress.done}{total} packages"
             share = f" ({progress.fraction:.0%})" if progress.fraction is not None else ""
-            print(f"    {clean(stage)}:{count} packages{share}, {progress.elapsed:.0f} s",
-                  file=self.out)  # fmt: skip
+            print(f"    {clean(stage)}{count}{share}, {progress.elapsed:.0f} s", file=self.out)
         self.out.flush()
 
 

@@ -67,8 +67,13 @@ def _merged(base: Sequence[str], extra: Sequence[str]) -> list[str]:
     return merged
 
 
-def bootstrap_argv(plan: CreatePlan, tool: str = "") -> list[str]:
-    """The bootstrapper's command line for ``plan`` (``tool``: its path, else its name)."""
+def bootstrap_argv(plan: CreatePlan, tool: str = "", pacman_conf: str = "pacman.conf") -> list[str]:
+    """The bootstrapper's command line for ``plan`` (``tool``: its path, else its name).
+
+    With a mirror, pacstrap reads ``pacman_conf`` (written by the run from
+    :func:`.repos.pacman_conf_text`) and does not copy the host's mirror list;
+    dnf checks the mirror's packages against ``plan.signing_key``.
+    """
     tree = plan.tree
     if plan.distro in ("debian", "ubuntu"):
         argv = [tool or "debootstrap"]
@@ -80,12 +85,17 @@ def bootstrap_argv(plan: CreatePlan, tool: str = "") -> list[str]:
             argv.append(plan.mirror)
         return argv
     if plan.distro == "arch":
-        return [tool or "pacstrap", "-c", tree, *_merged(ARCH_BOOT, plan.packages)]
+        argv = [tool or "pacstrap"]
+        if plan.mirror:
+            argv += ["-C", pacman_conf, "-M"]
+        return [*argv, "-c", tree, *_merged(ARCH_BOOT, plan.packages)]
     if plan.distro == "fedora":
         argv = [tool or "dnf", "-y", f"--installroot={tree}", f"--releasever={plan.release}"]
         argv += ["--setopt=install_weak_deps=False"]
         if plan.mirror:
             argv += [f"--repofrompath=nspawn-tui,{plan.mirror}", "--repo=nspawn-tui"]
+            if plan.signing_key:
+                argv.append(f"--setopt=nspawn-tui.gpgkey={plan.signing_key}")
         return [*argv, "install", *_merged(FEDORA_BOOT, plan.packages)]
     raise ValueError(f"no bootstrapper for {plan.distro!r}")
 

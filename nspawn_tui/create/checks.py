@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from nspawn_tui.create.bootstrap import bootstrapper_for
@@ -11,6 +12,7 @@ from nspawn_tui.create.firstboot import hash_problem, key_problem
 from nspawn_tui.create.model import MACHINES_DIR, CreatePlan, CreateSupport
 from nspawn_tui.create.names import validate_name
 from nspawn_tui.create.nspawnfile import setup_problem
+from nspawn_tui.create.repos import KEYRING_HOWTO, ForeignRepos, fedora_key
 from nspawn_tui.nspawn.settings import ETC_DIR, default_settings_path
 
 _WORD_EXTRA = frozenset("+-.:~_")
@@ -24,6 +26,44 @@ def _word_problem(what: str, word: str) -> str | None:
     ):
         return f"{what} {word!r} is not a valid name"
     return None
+
+
+def foreign_problem(plan: CreatePlan, foreign: ForeignRepos) -> str | None:
+    """What dnf or pacstrap lacks on this host to make a checked tree (create/repos.py)."""
+    key = plan.signing_key
+    if key and (not key.startswith(("file:///", "https://", "http://")) or _unsafe(key)):
+        return f"the signing key {key!r} is not a file:///, https:// or http:// URL"
+    if plan.distro == "fedora":
+        if not plan.mirror and not foreign.dnf_repos:
+            return "this host's dnf has no repositories: give a Fedora mirror (…/$basearch/os/)"
+        if plan.mirror and not key and not fedora_key(plan.release, foreign.rpm_keys):
+            return (
+                f"no key to check Fedora {plan.release}'s packages with: put "
+                f"RPM-GPG-KEY-fedora-{plan.release}-primary in /etc/pki/rpm-gpg, "
+                "or give the key's URL (Signing key; --gpg-key)"
+            )
+    elif plan.distro == "arch":
+        if not plan.mirror and not foreign.pacman_repos:
+            return "this host's pacman has no repositories: give an Arch mirror"
+        if not foreign.pacman_keyring:
+            return (
+                "pacstrap checks packages with this host's pacman keyring; "
+                f"there is none: {KEYRING_HOWTO}"
+            )
+    return None
+
+
+def _unsafe(value: str) -> bool:
+    return value.startswith("-") or any(c.isspace() or c == "," for c in value)
+
+
+def complete_plan(plan: CreatePlan, foreign: ForeignRepos) -> CreatePlan:
+    """``plan`` with what the host fills in: Fedora's signing key for a mirror."""
+    if plan.distro == "fedora" and plan.mirror and not plan.signing_key:
+        key = fedora_key(plan.release, foreign.rpm_keys)
+        if key:
+            return replace(plan, signing_key=key)
+    return plan
 
 
 def plan_problem(
@@ -57,8 +97,9 @@ def plan_problem(
             problem = problem or _word_problem("the package", package)
         if plan.variant:
             problem = problem or _word_problem("the variant", plan.variant)
-        if plan.mirror and (plan.mirror.startswith("-") or any(c.isspace() for c in plan.mirror)):
+        if plan.mirror and _unsafe(plan.mirror):
             problem = problem or f"the mirror {plan.mirror!r} is not a URL"
+        problem = problem or foreign_problem(plan, support.foreign)
         if problem is not None:
             return problem
     if not plan.directory.startswith("/") or not isdir(plan.directory):

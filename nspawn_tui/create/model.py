@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from nspawn_tui.create.repos import ForeignRepos
+
 #: Where machined looks for images; the form's default target directory.
 MACHINES_DIR: Final = "/var/lib/machines"
 
@@ -81,6 +83,9 @@ class CreatePlan:
     nspawn: NspawnSetup = field(default_factory=NspawnSetup)
     enable: bool = False  # machinectl enable NAME
     start: bool = False  # machinectl start NAME
+    #: dnf with a mirror: the URL of the key its packages are signed with
+    #: ("" = this host's RPM-GPG-KEY-fedora-RELEASE-primary; see create/repos.py)
+    signing_key: str = ""
 
     @property
     def tree(self) -> str:
@@ -107,6 +112,8 @@ class CreateSupport:
     machines_dir: str = MACHINES_DIR
     existing: frozenset[str] = frozenset()  # machine and image names already taken
     refusal: str = ""  # non-empty: creation is not possible here at all (remote host ...)
+    #: this host's repositories and keys for dnf and pacman (Fedora and Arch trees)
+    foreign: ForeignRepos = field(default_factory=ForeignRepos)
 
 
 @dataclass(frozen=True)

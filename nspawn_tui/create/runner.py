@@ -3,7 +3,10 @@
 Each step runs in turn (its shell equivalent in :class:`~.model.Step`); a
 tool runs with ``asyncio.create_subprocess_exec`` in a session of its own,
 its output read line by line into a bounded, cleaned tail (and
-debootstrap's into :mod:`.progress`).  A failure or :meth:`LocalCreation.cancel`
+debootstrap's into :mod:`.progress`, dnf's and pacstrap's into
+:mod:`.pkgprogress`).  pacstrap with a mirror reads a ``pacman.conf`` written
+for the run (a temporary file, removed after) and the new tree gets the same
+mirror in its mirror list (:mod:`.repos`).  A failure or :meth:`LocalCreation.cancel`
 ends the tool's process group (SIGTERM, then SIGKILL), and undoes what
 this run made: the .nspawn file, an enable, and the tree (removed in a
 thread by :mod:`.remove`, or through the host for a clone).
@@ -15,6 +18,7 @@ import asyncio
 import os
 import shlex
 import signal
+import tempfile
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
@@ -25,8 +29,10 @@ from nspawn_tui.create import firstboot as fb
 from nspawn_tui.create.bootstrap import bootstrap_argv
 from nspawn_tui.create.model import CreatePlan, CreateProgress, Creation, Step, StepState
 from nspawn_tui.create.nspawnfile import settings_command, settings_text
+from nspawn_tui.create.pkgprogress import PackageProgress
 from nspawn_tui.create.progress import DebootstrapProgress
 from nspawn_tui.create.remove import Made, RemoveError, make_tree, remove_tree
+from nspawn_tui.create.repos import mirrorlist_text, pacman_conf_text
 from nspawn_tui.host.base import HostError
 from nspawn_tui.nspawn.settings import ETC_DIR, SettingsError, default_settings_path, write_atomic
 from nspawn_tui.safe import clean
@@ -67,7 +73,13 @@ def plan_steps(plan: CreatePlan, tool: str = "", etc_dir: Path = ETC_DIR) -> lis
     else:
         argv = bootstrap_argv(plan, os.path.basename(tool) if tool else "")
         title = f"Bootstrap {plan.distro.capitalize()} {plan.release}".rstrip()
-        steps.append(Step("bootstrap", title, f"mkdir -m 0755 {q(tree)} && {shlex.join(argv)}"))
+        command = f"mkdir -m 0755 {q(tree)} && {shlex.join(argv)}"
+        if plan.distro == "arch" and plan.mirror:
+            mirrorlist = f"{tree}/etc/pacman.d/mirrorlist"
+            conf = settings_command("pacman.conf", pacman_conf_text(plan.mirror))
+            listed = settings_command(mirrorlist, mirrorlist_text(plan.mirror))
+            command = f"{conf}\n{command}\n{listed}"
+        steps.append(Step("bootstrap", title, command))
     boot = fb.firstboot_argv(tree, plan.firstboot)
     if boot:
         steps.append(Step("firstboot", "First-boot settings", fb.shown(boot)))
@@ -87,7 +99,7 @@ def plan_steps(plan: CreatePlan, tool: str = "", etc_dir: Path = ETC_DIR) -> lis
 
 
 class LocalCreation(Creation):
-    """Runs ``plan`` here; made by a host after the plan was checked (:func:`.checks.plan_problem`)."""
+    """Runs ``plan`` here, made by a host once the plan was checked (:func:`.checks.plan_problem`)."""
 
     def __init__(self, plan: CreatePlan, ops: HostOps, tool: str = "") -> None:
         self.plan = plan
@@ -96,7 +108,11 @@ class LocalCreation(Creation):
         what = plan.clone_source if plan.distro == "clone" else f"{plan.distro} {plan.release}"
         self.description = clean(f"{what.strip()} as {plan.name} in {plan.directory}")
         self.steps = plan_steps(plan, tool, ops.etc_dir)
-        self.parser = DebootstrapProgress() if plan.distro in ("debian", "ubuntu") else None
+        self.parser: DebootstrapProgress | PackageProgress | None = None
+        if plan.distro in ("debian", "ubuntu"):
+            self.parser = DebootstrapProgress()
+        elif plan.distro in ("fedora", "arch"):
+            self.parser = PackageProgress("dnf" if plan.distro == "fedora" else "pacman")
         self.tail: deque[str] = deque(maxlen=LOG_TAIL)
         self.stage = ""
         self.done = 0
@@ -190,9 +206,14 @@ class LocalCreation(Creation):
             made = await self._in_thread(make_tree, tree, plan.directory)
             assert isinstance(made, Made)
             self._made = made
-            await self._run_tool(bootstrap_argv(plan, self.tool), self.parser)
-            if self.parser is not None and not self.parser.succeeded:
+            if plan.distro == "arch" and plan.mirror:
+                await self._pacstrap_from_mirror()
+            else:
+                await self._run_tool(bootstrap_argv(plan, self.tool), self.parser)
+            if isinstance(self.parser, DebootstrapProgress) and not self.parser.succeeded:
                 raise StepFailed("debootstrap did not say the base system was installed")
+            if plan.distro == "fedora" and self.parser is not None and not self.parser.succeeded:
+                raise StepFailed("dnf did not say it completed the installation")
         elif key == "clone":
             assert self.ops.clone is not None
             self._cloned = True  # from here an undo removes the image
@@ -214,6 +235,18 @@ class LocalCreation(Creation):
         elif key == "start":
             await self.ops.start(plan.name)
 
+    async def _pacstrap_from_mirror(self) -> None:
+        """pacstrap with a pacman.conf for the plan's mirror; the tree's mirror list the same."""
+        plan = self.plan
+        handle, conf = tempfile.mkstemp(prefix=f"nspawn-tui-{plan.name}-", suffix=".pacman.conf")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(pacman_conf_text(plan.mirror))
+            await self._run_tool(bootstrap_argv(plan, self.tool, conf), self.parser)
+        finally:
+            os.unlink(conf)
+        await self._in_thread(_write_mirrorlist, plan.tree, mirrorlist_text(plan.mirror))
+
     async def _in_thread(self, function: Callable[..., object], *args: object) -> object:
         """Run ``function`` in a thread; a cancel waits for it in :meth:`_undo`, never loses it."""
         future: asyncio.Future[object] = asyncio.ensure_future(asyncio.to_thread(function, *args))
@@ -221,7 +254,7 @@ class LocalCreation(Creation):
         return await asyncio.shield(future)
 
     async def _run_tool(
-        self, argv: Sequence[str], parser: DebootstrapProgress | None = None
+        self, argv: Sequence[str], parser: DebootstrapProgress | PackageProgress | None = None
     ) -> None:
         env = {**os.environ, **TOOL_ENV}
         try:
@@ -284,6 +317,20 @@ class LocalCreation(Creation):
                 if "no image" not in str(error):
                     left.append(f"the clone {name} ({error})")
         return f"; left behind: {'; '.join(left)}" if left else ""
+
+
+def _write_mirrorlist(tree: str, text: str) -> None:
+    """The tree's own mirror list (never through a link the packages put there)."""
+    directory = os.path.join(tree, "etc", "pacman.d")
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    if os.path.islink(directory) or os.path.realpath(directory) != os.path.join(
+        os.path.realpath(tree), "etc", "pacman.d"
+    ):
+        raise StepFailed(f"{directory} is not a directory of the new tree")
+    path = os.path.join(directory, "mirrorlist")
+    if os.path.islink(path):
+        os.unlink(path)
+    write_atomic(Path(path), text)
 
 
 async def _lines(stream: asyncio.StreamReader) -> AsyncIterator[bytes]:

@@ -56,6 +56,7 @@ TREE_FIELDS: Final = (
     ("clone_source", "Clone from", "an image's name"),
     ("release", "Release", "bookworm, noble, 40"),
     ("mirror", "Mirror", "the bootstrapper's default"),
+    ("signing_key", "Signing key", "the mirror's key URL (default: this host's)"),
     ("packages", "Extra packages", "openssh-server, vim"),
     ("directory", "Directory", "/var/lib/machines"),
 )
@@ -275,6 +276,7 @@ class CreateForm(Screen[None]):
                 key == "release" and values.distro == "arch"
             )
         self.query_one("#row-clone_source").display = clone
+        self.query_one("#row-signing_key").display = values.distro == "fedora"
         self.query_one("#row-minbase").display = values.distro in ("debian", "ubuntu")
         self.query_one("#row-bridge").display = values.network == "bridge"
         included = always_included(values.distro)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Final, Literal, cast
 
 from nspawn_tui.create.bootstrap import boot_packages
+from nspawn_tui.create.checks import complete_plan, foreign_problem
 from nspawn_tui.create.model import (
     Bind,
     Bootstrapper,
@@ -73,6 +74,7 @@ class FormValues:
     distro: str = "debian"
     release: str = "bookworm"
     mirror: str = ""
+    signing_key: str = ""  # dnf with a mirror: the key's URL ("" = this host's)
     packages: str = ""
     minbase: bool = True
     directory: str = ""
@@ -211,10 +213,26 @@ def _base_problems(v: FormValues, support: CreateSupport) -> dict[str, str]:
         bad = [p for p in split_words(v.packages) if not _PACKAGE.fullmatch(p)]
         if bad:
             found["packages"] = f"'{bad[0]}' is not a package name"
+        if tool is not None and tool.available and distro in ("fedora", "arch"):
+            found.update(_foreign_problems(v, distro, support))
     directory = v.directory.strip()
     if not directory.startswith("/") or "\n" in directory:
         found["directory"] = "the directory must be an absolute path"
     return found
+
+
+def _foreign_problems(v: FormValues, distro: str, support: CreateSupport) -> dict[str, str]:
+    """What dnf or pacstrap lacks here (create/repos.py), under the field that mends it."""
+    plan = CreatePlan(
+        "form", cast(Distro, distro), v.release.strip(), v.mirror.strip(),
+        signing_key=v.signing_key.strip() if distro == "fedora" else "",
+    )  # fmt: skip
+    problem = foreign_problem(complete_plan(plan, support.foreign), support.foreign)
+    if problem is None:
+        return {}
+    if "keyring" in problem:
+        return {"distro": problem}
+    return {"signing_key" if "key" in problem else "mirror": problem}
 
 
 def _firstboot_problems(v: FormValues, exists: Callable[[str], bool]) -> dict[str, str]:
@@ -319,6 +337,7 @@ def build_plan(
         distro=distro,
         release="" if clone or distro == "arch" else values.release.strip(),
         mirror="" if clone else values.mirror.strip(),
+        signing_key=values.signing_key.strip() if distro == "fedora" else "",
         packages=() if clone else tuple(split_words(values.packages)),
         variant="minbase" if debian and values.minbase else "",
         directory=values.directory.strip() or support.machines_dir,

@@ -35,6 +35,7 @@ def _plan(values: FormValues, machines_dir: str) -> CreatePlan:
         distro=distro,
         release=values.release.strip() or "RELEASE",
         mirror=values.mirror.strip(),
+        signing_key=values.signing_key.strip() if distro == "fedora" else "",
         packages=tuple(split_words(values.packages)),
         variant="minbase" if distro in DEBIAN_FAMILY and values.minbase else "",
         directory=(values.directory.strip() or machines_dir).rstrip("/") or "/",

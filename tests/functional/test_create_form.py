@@ -19,7 +19,8 @@ from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select, Static
 
 from nspawn_tui.app import NspawnApp
-from nspawn_tui.create.model import CreateSupport
+from nspawn_tui.create.model import Bootstrapper, CreateSupport
+from nspawn_tui.create.repos import ForeignRepos
 from nspawn_tui.screens.create_form import CreateForm
 from nspawn_tui.screens.create_progress import CreateProgressScreen
 from nspawn_tui.screens.dashboard import DashboardScreen
@@ -269,3 +270,46 @@ async def test_read_only_refuses_n_without_opening_the_form() -> None:
         assert shown.title == "Read-only"
         assert shown.message.startswith("create a container refused")
         assert host.plans == []
+
+
+async def test_fedora_on_a_host_without_its_repositories_or_key() -> None:
+    """Debian's dnf: no repositories and no Fedora key here; the form says what mends it."""
+    support = CreateSupport(
+        (*SUPPORT.bootstrappers[:1],
+         Bootstrapper(("arch",), "pacstrap", "arch-install-scripts", True, "/usr/bin/pacstrap"),
+         Bootstrapper(("fedora",), "dnf", "dnf", True, "/usr/bin/dnf")),
+        default_mirror=SUPPORT.default_mirror, existing=SUPPORT.existing, foreign=ForeignRepos(),
+    )  # fmt: skip
+    host = CreateHost()
+    async with FormApp(host, support).run_test(size=(120, 40), notifications=True) as pilot:
+        form = await form_of(pilot)
+        assert not form.query_one("#row-signing_key").display  # Debian: no key field
+        form.query_one("#f-distro", Select).value = "fedora"
+        await pilot.pause()
+        assert form.query_one("#row-signing_key").display
+        await type_into(pilot, form, "name", "fed1")
+        await type_into(pilot, form, "release", "40")
+        await pilot.press("ctrl+s")  # tried: every problem is shown
+        await pilot.pause()
+        assert "dnf has no repositories: give a Fedora mirror" in message(form, "mirror")
+        await type_into(pilot, form, "mirror", "https://m.example/fedora/40/os/")
+        assert "RPM-GPG-KEY-fedora-40-primary in /etc/pki/rpm-gpg" in message(form, "signing_key")
+        await type_into(pilot, form, "signing_key", "https://m.example/fedora.gpg")
+        assert message(form, "signing_key") == "" and message(form, "mirror") == ""
+        tree = str(form.query_one("#p-tree", Static).render())
+        assert "--setopt=nspawn-tui.gpgkey=https://m.example/fedora.gpg" in tree
+        # Arch: the keyring is the host's; without one the distribution says how to make it
+        form.query_one("#f-distro", Select).value = "arch"
+        await pilot.pause()
+        assert "pacman-key --populate archlinux" in message(form, "distro")
+        assert not form.query_one("#row-signing_key").display
+        form.query_one("#f-distro", Select).value = "fedora"
+        await pilot.pause()
+        form.query_one("#create-start", Button).press()
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if host.plans:
+                break
+        (plan,) = host.plans
+        assert plan.distro == "fedora" and plan.signing_key == "https://m.example/fedora.gpg"
+        assert plan.mirror == "https://m.example/fedora/40/os/"

@@ -36,6 +36,7 @@ class MachinedCreate:
         # imported here: creating is rare, and the dashboard's start stays light
         from nspawn_tui.create.bootstrap import default_mirror, detect_bootstrappers
         from nspawn_tui.create.model import MACHINES_DIR, CreateSupport
+        from nspawn_tui.create.repos import detect_foreign
 
         refusal = self._create_refusal()
         if refusal is not None:
@@ -46,18 +47,20 @@ class MachinedCreate:
         images = await host.list_images()
         bootstrappers = await asyncio.to_thread(detect_bootstrappers)
         mirror = await asyncio.to_thread(default_mirror)
+        foreign = await asyncio.to_thread(detect_foreign)
         taken = frozenset(m.name for m in machines) | frozenset(i.name for i in images)
-        return CreateSupport(bootstrappers, mirror, MACHINES_DIR, taken)
+        return CreateSupport(bootstrappers, mirror, MACHINES_DIR, taken, foreign=foreign)
 
     async def _do_create_container(self, plan: CreatePlan) -> Creation:
         refusal = self._create_refusal()
         if refusal is not None:
             raise HostError(refusal)
         from nspawn_tui.create.bootstrap import bootstrapper_for
-        from nspawn_tui.create.checks import plan_problem
+        from nspawn_tui.create.checks import complete_plan, plan_problem
         from nspawn_tui.create.runner import HostOps, LocalCreation
 
         support = await self.create_support()
+        plan = complete_plan(plan, support.foreign)  # Fedora's key for a mirror, from this host
         problem = await asyncio.to_thread(plan_problem, plan, support, etc_dir=self.create_etc_dir)
         if problem is not None:
             raise HostError(f"create {plan.name}: {problem}")
