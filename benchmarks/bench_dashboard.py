@@ -26,7 +26,12 @@ floor is what nspawn-tui itself costs (``dashboard_over_textual_cpu_percent``).
 
 A second pane runs the same dashboard with the cursor moved to a running
 machine (``dashboard_detail_cpu_percent``, ``dashboard_detail_bytes_per_s``): the
-way one watches a machine, with its detail panel and graphs moving too.
+way one watches a machine, with its detail panel and graphs moving too.  Its
+floor in the dashboard's own shape (``floor_app.py panel``: the same changing
+lines in a table band and a panel of the detail panel's widgets, no data) gives
+``textual_panel_cpu_percent`` and ``dashboard_detail_over_panel_floor_cpu_percent``:
+Textual draws every widget inside the box around a frame's changes, and with the
+cursor on a running machine that box holds the panel's widgets.
 
 Themes (``bytes_per_changed_value_<theme>``): after those rounds, the same
 dashboard once per theme of BENCH_THEMES, each through a config file of its own
@@ -246,6 +251,7 @@ def _round(directory: Path, with_htop: bool) -> dict[str, Measure]:
         ),
         "idle": Session([python, FLOOR_APP, "idle"], no_table, "floor"),
         "repaint": Session([python, FLOOR_APP, "repaint", str(REPAINT_LINES)], no_table, "floor"),
+        "panel": Session([python, FLOOR_APP, "panel", str(REPAINT_LINES)], no_table, "floor"),
     }
     if REF_APP:
         ref = [*shlex.split(REF_APP), "--demo", "--demo-machines", "50"]
@@ -369,6 +375,15 @@ def run() -> dict[str, float]:
 
     figures["dashboard_over_textual_cpu_percent"] = over_floor("app")
     figures["dashboard_detail_over_textual_cpu_percent"] = over_floor("detail")
+    figures["textual_panel_cpu_percent"] = round(med("panel", "cpu_percent"), 3)
+    figures["textual_panel_sched_cpu_percent"] = round(med("panel", "sched_cpu_percent"), 3)
+    for attr, name in (("cpu_percent", ""), ("sched_cpu_percent", "_sched")):
+        figures[f"dashboard_detail_over_panel_floor{name}_cpu_percent"] = round(
+            statistics.median(
+                getattr(r["detail"], attr) - getattr(r["panel"], attr) for r in rounds
+            ),
+            3,
+        )
     # the same from the scheduler's run times (ns, not 10 ms ticks)
     for key, name in (
         ("app", "dashboard"),
@@ -417,6 +432,13 @@ def run() -> dict[str, float]:
         (
             "  per round (CPU %)",
             "  ".join(f"{r['repaint'].cpu_percent:.2f}" for r in rounds),
+        ),
+        (
+            "Textual, the same frames in the dashboard's shape (cursor on a running machine)",
+            f"{figures['textual_panel_cpu_percent']:.2f} % CPU (sched "
+            f"{figures['textual_panel_sched_cpu_percent']:.3f})  nspawn-tui above it: "
+            f"{figures['dashboard_detail_over_panel_floor_cpu_percent']:.2f} % (sched "
+            f"{figures['dashboard_detail_over_panel_floor_sched_cpu_percent']:.3f})",
         ),
         (
             "scheduler's run times (ns): nspawn-tui / cursor on a running machine / floor",

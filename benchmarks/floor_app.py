@@ -9,6 +9,15 @@ that, once a second, changes one short figure on each of LINES lines and marks
 just those cells dirty, the way the dashboard's metrics band does, but with no
 data to fetch, format or sort. Its CPU is Textual's cost of the dashboard's
 frames; the dashboard's figure minus this one is what nspawn-tui adds.
+
+``python floor_app.py panel LINES``: the same frames in the dashboard's shape
+with the cursor on a running machine: the LINES figures in a band on the
+right of a 20-line table, a status line, then a panel of the widgets the
+dashboard's detail panel has (a bar of 7 compact buttons, a 12-line text,
+a column of 3 titles and 4 graphs), where each second one text line and one
+title change as well (the machine's figures and its CPU title).  Textual
+draws every widget inside the box around a frame's changes, so this is
+Textual's cost of the frames with the cursor on a running machine.
 """
 
 from __future__ import annotations
@@ -18,10 +27,11 @@ import sys
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
 
 WIDTH = 34
 
@@ -59,21 +69,89 @@ class Figures(Widget):
         return Strip.blank(WIDTH, style)
 
 
+class Text(Widget):
+    """LINES lines of fixed text; once a second line ``moving`` changes (-1: none)."""
+
+    DEFAULT_CSS = "Text { width: 1fr; height: auto; }"
+
+    def __init__(self, lines: int, moving: int, height: int | None = None) -> None:
+        super().__init__()
+        self.lines, self.moving, self.tick = lines, moving, 0
+        self.styles.height = height or lines
+        self._style: Style | None = None
+
+    def on_mount(self) -> None:
+        if self.moving >= 0:
+            self.set_interval(1.0, self.step)
+
+    def step(self) -> None:
+        self.tick += 1
+        self.refresh(Region(0, self.moving, 40, 1))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+
+    def render_line(self, y: int) -> Strip:
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
+        width = self.size.width
+        text = f"Label {y}:  some fixed text of the line"
+        if y == self.moving:
+            text += f"  {(self.tick * 7.3) % 100:5.1f}"
+        return Strip([Segment(text.ljust(width)[:width], style)], width)
+
+
 class FloorApp(App[None]):
-    def __init__(self, lines: int) -> None:
+    CSS = """
+    #table { height: 20; }
+    #table-left { width: 72; height: 20; }
+    #bar { height: 1; margin: 1 0 0 1; }
+    #bar > Button { width: auto; min-width: 0; height: 1; margin: 0 1 0 0; padding: 0; }
+    #body { height: auto; margin: 0 1; }
+    #graphs { width: 1fr; height: auto; }
+    """
+
+    def __init__(self, lines: int, panel: bool = False) -> None:
         super().__init__()
         self.lines = lines
+        self.panel = panel
 
     def compose(self) -> ComposeResult:
         yield Static("floor")
-        if self.lines:
+        if not self.panel:
+            if self.lines:
+                yield Figures(self.lines)
+            return
+        with Horizontal(id="table"):
+            yield Static("the table's fixed columns", id="table-left")
             yield Figures(self.lines)
+        yield Static(" sort: name")
+        with Vertical():
+            with Horizontal(id="bar"):
+                for label in (
+                    "Power off",
+                    "Reboot",
+                    "Shell",
+                    "Logs",
+                    "Limits",
+                    "Settings",
+                    "Procs",
+                ):
+                    yield Button(label, compact=True)
+            with Horizontal(id="body"):
+                yield Text(12, moving=9)
+                with Vertical(id="graphs"):
+                    for moving, height in ((0, 3), (-1, 3), (-1, 2), (-1, 2)):
+                        yield Text(1, moving=moving)  # the graph's title
+                        yield Text(height, moving=-1)  # the graph
 
 
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "idle"
-    lines = int(sys.argv[2]) if mode == "repaint" and len(sys.argv) > 2 else 0
-    FloorApp(lines).run()
+    lines = int(sys.argv[2]) if mode in ("repaint", "panel") and len(sys.argv) > 2 else 0
+    FloorApp(lines, panel=mode == "panel").run()
 
 
 if __name__ == "__main__":

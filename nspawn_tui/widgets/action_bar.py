@@ -123,12 +123,17 @@ class ActionBar(Widget):
         #: what show() was last given before the bar was mounted (the detail panel
         #: mounts it after the first frame, with Textual's Lazy)
         self._early: tuple[Machine | None] | None = None
+        #: the screen's read-only gate, found once when mounted (show() runs every poll:
+        #: a Protocol isinstance and the screen's lookup cost more than the rest of it)
+        self._gate: ActionGate | None = None
 
     def compose(self) -> ComposeResult:
         for spec in BAR_ACTIONS:
             yield ActionButton(spec)
 
     def on_mount(self) -> None:
+        screen = self.screen
+        self._gate = screen if isinstance(screen, ActionGate) else None
         if self._early is not None:
             (machine,) = self._early
             self._early = None
@@ -143,7 +148,7 @@ class ActionBar(Widget):
         if not self.is_mounted:
             self._early = (machine,)
             return
-        gate = self.screen if isinstance(self.screen, ActionGate) else None
+        gate = self._gate
         refused = frozenset(
             spec.action
             for spec in BAR_ACTIONS
