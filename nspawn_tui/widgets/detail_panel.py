@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Final
 
-from rich.cells import cell_len, chop_cells
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.geometry import Region, Size
 from textual.lazy import Lazy
@@ -19,7 +18,7 @@ from textual.widget import Widget
 
 from nspawn_tui.host.base import HostStatus, Machine, MachineDetails, Sample
 from nspawn_tui.host.network import HOST_NETWORK, Interface, NetworkInfo
-from nspawn_tui.safe import cell_width, clean, clean_lines
+from nspawn_tui.safe import clean, clean_lines
 from nspawn_tui.view.formatting import (
     format_bytes,
     format_count,
@@ -30,114 +29,9 @@ from nspawn_tui.view.formatting import (
 from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.geometry import content_size
-from nspawn_tui.widgets.history_graph import HistoryGraph
+from nspawn_tui.widgets.graph_column import GraphColumn
 from nspawn_tui.widgets.safe_text import safe_strip
-
-#: "Cgroup:    ": continuation lines of a wrapped value start under the value
-_LABEL: Final = re.compile(r"[A-Za-z][A-Za-z ]*: +")
-_WORD: Final = re.compile(r"([^ ]+)( *)")
-#: the parts of a path, each with its separator: "/", "machine.slice/", "x.service"
-_PATH_PART: Final = re.compile(r"[^/]*/|[^/]+")
-
-
-#: a piece of a line: its text, the spaces after it, its width, and on the
-#: first piece of a path the whole path's width (else 0)
-_Chunk = tuple[str, str, int, int]
-
-
-def _chunks(text: str) -> Iterator[_Chunk]:
-    """Pieces a line may break between, each with the spaces after it.
-
-    Words break at spaces; absolute paths also after each ``/`` (no space).
-    """
-    for match in _WORD.finditer(text):
-        word, spaces = match.groups()
-        if word.startswith("/") and len(word) > 1:
-            parts = _PATH_PART.findall(word)
-            whole = cell_width(word)
-            for part in parts[:-1]:
-                yield part, "", cell_width(part), whole
-                whole = 0
-            yield parts[-1], spaces, cell_width(parts[-1]), whole
-        else:
-            yield word, spaces, cell_width(word), 0
-
-
-def _groups(text: str) -> list[list[_Chunk]]:
-    """The chunks of ``text`` in groups: fields apart by two spaces or more."""
-    groups: list[list[_Chunk]] = [[]]
-    for chunk in _chunks(text):
-        groups[-1].append(chunk)
-        if len(chunk[1]) >= 2:
-            groups.append([])
-    return [group for group in groups if group]
-
-
-def wrap_line(line: str, width: int) -> list[str]:
-    """``line`` (cleaned text) in lines of at most ``width`` cells.
-
-    Breaks at spaces and after the ``/`` of paths, never mid-word unless a
-    word is longer than a whole line; a field (words apart by single spaces,
-    as "peak 500M") or a path goes whole to the next line when it fits there
-    under the value.  Continuation lines of a "Label:  value" line are indented
-    under the value (less when that is what lets a path part fit).
-    """
-    if width <= 0 or cell_width(line) <= width:
-        return [line]
-    label = _LABEL.match(line)
-    if label is not None and label.end() <= width // 2:
-        indent = label.end()
-    else:  # a continuation line ("           host0 up ..."): under its own start
-        indent = min(len(line) - len(line.lstrip(" ")), width // 2)
-    body = line.lstrip(" ")
-    lines: list[str] = []
-    current = line[: len(line) - len(body)]
-    used = len(current)
-    gap = ""
-
-    def new_line(size: int) -> None:
-        nonlocal current, used, gap
-        lines.append(current)
-        pad = min(indent, max(0, width - size))
-        current, used, gap = " " * pad, pad, ""
-
-    for group in _groups(body):
-        whole = sum(size + len(spaces) for _, spaces, size, _ in group) - len(group[-1][1])
-        if used + len(gap) + whole > width and indent + whole <= width and current.strip():
-            new_line(whole)
-        for chunk, spaces, size, path in group:
-            if (
-                path
-                and used + len(gap) + path > width
-                and indent + path <= width
-                and current.strip()
-            ):
-                new_line(path)  # a path goes whole to the next line if it fits there
-            elif used + len(gap) + size > width and current.strip():
-                new_line(size)
-            current += gap
-            used += len(gap)
-            pad = min(width - 1, len(current) - len(current.lstrip(" ")))
-            while used + size > width:  # longer than the line: folded (mid-word, no choice)
-                room = width - used
-                head = chop_cells(chunk, room)[0] if room > 0 else ""
-                if not head:  # not even its first character fits here
-                    if used:
-                        if current.strip():
-                            lines.append(current)
-                        current, used = "", 0
-                        continue
-                    head = chunk[:1]  # a double-width character on a 1-cell line
-                lines.append(current + head)
-                chunk = chunk[len(head) :]
-                size = cell_width(chunk)
-                current, used = " " * pad, pad  # the rest under its start
-            current += chunk
-            used += size
-            gap = spaces
-    if current.strip() or not lines:
-        lines.append(current)
-    return [text.rstrip(" ") for text in lines]
+from nspawn_tui.widgets.wrapping import wrap_line
 
 
 class _Text(Widget):
@@ -275,10 +169,6 @@ class DetailPanel(Widget):
     DEFAULT_CSS = """
     DetailPanel { height: auto; }
     DetailPanel #detail-props { width: 1fr; height: auto; }
-    DetailPanel #detail-graphs { width: 1fr; height: auto; }
-    DetailPanel .graph-title { color: $text-muted; }
-    DetailPanel .net-graph { height: 2; }
-    DetailPanel #tx-graph { color: $secondary; }
     """
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -293,13 +183,7 @@ class DetailPanel(Widget):
         # after the first frame (Textual's Lazy), and show() may come before that.
         self._bar = ActionBar(id="action-bar")
         self._props = _Text(id="detail-props")
-        self._cpu_title = _Text(id="cpu-title", classes="graph-title")
-        self._cpu_graph = HistoryGraph(id="cpu-graph")
-        self._mem_title = _Text(id="mem-title", classes="graph-title")
-        self._mem_graph = HistoryGraph(id="mem-graph")
-        self._net_title = _Text(id="net-title", classes="graph-title")
-        self._rx_graph = HistoryGraph(id="rx-graph", classes="net-graph")
-        self._tx_graph = HistoryGraph(id="tx-graph", classes="net-graph")
+        self._graphs = GraphColumn(id="detail-graphs")
         self._net_graphs_shown = True
 
     def compose(self) -> ComposeResult:
@@ -308,14 +192,7 @@ class DetailPanel(Widget):
         yield Lazy(self._bar)  # buttons for the machine under the cursor
         with Horizontal():
             yield self._props
-            with Lazy(Vertical(id="detail-graphs")):
-                yield self._cpu_title
-                yield self._cpu_graph
-                yield self._mem_title
-                yield self._mem_graph
-                yield self._net_title
-                yield self._rx_graph
-                yield self._tx_graph
+            yield Lazy(self._graphs)
 
     def show(
         self,
@@ -340,8 +217,7 @@ class DetailPanel(Widget):
         tall = self.screen.size.height >= NET_GRAPHS_MIN_HEIGHT
         if tall != self._net_graphs_shown:
             self._net_graphs_shown = tall
-            for widget in (self._net_title, self._rx_graph, self._tx_graph):
-                widget.display = tall
+            self._graphs.show_net(tall)
         self._bar.show(machine)
         # The same objects as last time (a stopped machine, every poll): nothing to redo.
         # ``now`` only shows in a running machine's uptime.
@@ -368,19 +244,13 @@ class DetailPanel(Widget):
         )
         if titles != self._last_titles:
             self._last_titles = titles
-            self._cpu_title.set_text(titles[0])
-            self._mem_title.set_text(titles[1])
-            self._net_title.set_text(titles[2])
+            self._graphs.set_titles(titles)
         histories = (cpu_history, mem_history, *net_histories)
         last = self._last_histories
         if not last or any(a is not b for a, b in zip(last, histories, strict=True)):
             self._last_histories = histories
-            for graph, values in zip(
-                (self._cpu_graph, self._mem_graph, self._rx_graph, self._tx_graph),
-                histories,
-                strict=True,
-            ):
-                graph.set_values(values)
+            for key, values in zip(("cpu", "mem", "rx", "tx"), histories, strict=True):
+                self._graphs.set_values(key, values)
 
     def show_host(self, status: HostStatus, machines: int, running: int) -> None:
         """A fleet's host (its row under the cursor): connection, figures, machines."""
@@ -412,14 +282,11 @@ class DetailPanel(Widget):
         titles = (f"Host CPU: {cpu}", f"Host memory: {memory}", "")
         if titles != self._last_titles:
             self._last_titles = titles
-            for widget, title in zip(
-                (self._cpu_title, self._mem_title, self._net_title), titles, strict=True
-            ):
-                widget.set_text(title)
+            self._graphs.set_titles(titles)
         if self._last_histories != ():
             self._last_histories = ()  # no history of a host: the graphs are blank
-            for graph in (self._cpu_graph, self._mem_graph, self._rx_graph, self._tx_graph):
-                graph.set_values(())
+            for key in ("cpu", "mem", "rx", "tx"):
+                self._graphs.set_values(key, ())
 
     @staticmethod
     def _props_text(

@@ -18,7 +18,7 @@ from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.view.rows import COLUMNS, Row, layout_columns
 from nspawn_tui.widgets.detail_panel import _Text
-from nspawn_tui.widgets.history_graph import HistoryGraph
+from nspawn_tui.widgets.graph_column import TITLE, GraphColumn
 from nspawn_tui.widgets.machine_table import MachineBand, MachineTable
 
 KEYS = [column.key for column in COLUMNS]
@@ -91,23 +91,32 @@ def _line(band: MachineBand, y: int) -> str:
     return band.render_line(y).text
 
 
-async def test_history_graph_repaints_only_the_lines_that_moved(
+async def test_graph_column_repaints_only_the_lines_that_moved(
     demo_app: NspawnApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with demo_app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        graph = demo_app.screen.query_one("#cpu-graph", HistoryGraph)
-        graph.set_values([1.0] * 10)
+        graphs = demo_app.screen.query_one("#detail-graphs", GraphColumn)
+        graphs.set_values("cpu", [1.0] * 10)
         await pilot.pause()
-        assert graph.render_line(2).text.rstrip().endswith("█" * 10)
+        # the CPU title (one line here), then its graph's three lines
+        assert graphs.lines()[0][0] == TITLE and graphs.render_line(0).text.startswith("CPU %")
+        assert graphs.render_line(3).text.rstrip().endswith("█" * 10)
         marked: list[Region] = []
-        monkeypatch.setattr(graph, "refresh", lambda *r, **k: marked.extend(r))
-        graph.set_values([1.0] * 10)
+        monkeypatch.setattr(graphs, "refresh", lambda *r, **k: marked.extend(r))
+        graphs.set_values("cpu", [1.0] * 10)
         assert marked == []  # same values: nothing sent
-        graph.set_values([1.0] * 9 + [0.5])  # the newest bar drops to half: top two lines move
-        width = graph.size.width
-        assert marked == [Region(0, 0, width, 1), Region(0, 1, width, 1)]
-        assert graph.render_line(1).text.endswith("█▄") and graph.render_line(0).text.endswith("█ ")
+        graphs.set_values("cpu", [1.0] * 9 + [0.5])  # the newest bar drops to half: 2 lines move
+        width = graphs.size.width
+        assert marked == [Region(0, 1, width, 1), Region(0, 2, width, 1)]
+        assert graphs.render_line(2).text.endswith("█▄") and graphs.render_line(1).text.endswith(
+            "█ "
+        )
+        marked.clear()
+        title = graphs.titles
+        graphs.set_titles(("CPU % of one core, last 5m: 99.9", *title[1:]))
+        # a new figure in the title: its line alone, up to the end of the longer text
+        assert marked == [Region(0, 0, max(len(title[0]), 32), 1)]
 
 
 async def test_detail_graphs_fill_as_bins_complete(
@@ -119,20 +128,20 @@ async def test_detail_graphs_fill_as_bins_complete(
         assert isinstance(screen, DashboardScreen)
         table = screen.query_one(MachineTable)
         assert table.move_cursor_to_name("ci-runner")
-        graph = screen.query_one("#cpu-graph", HistoryGraph)
+        graphs = screen.query_one("#detail-graphs", GraphColumn)
 
         def bars() -> int:
-            return sum(1 for ch in graph.render_line(graph.size.height - 1).text if ch != " ")
+            return sum(1 for ch in graphs.render_line(3).text if ch != " ")  # the CPU graph's base
 
         for _ in range(26):  # 26 polls one simulated second apart: at least 4 bins of 5 s
             demo_host.tick(1.0)
             screen._apply(await demo_host.snapshot())
             await pilot.pause()
         assert 4 <= bars() <= 6
-        assert graph.values and max(graph.values) > 0  # ci-runner is busy
+        assert graphs.values["cpu"] and max(graphs.values["cpu"]) > 0  # ci-runner is busy
         table.move_cursor_to_name("debian-base")  # stopped: no history
         await pilot.pause()
-        assert graph.values == () and set(graph.render_line(graph.size.height - 1).text) == {"▁"}
+        assert graphs.values["cpu"] == () and set(graphs.render_line(3).text) == {"▁"}
 
 
 async def test_detail_text_marks_changed_lines_up_to_the_longer_text(
