@@ -99,3 +99,14 @@ def test_dashboard_network_detail(snap_compare: Callable[..., bool], size: tuple
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=size, run_before=before)
+
+
+def test_dashboard_action_bar_focused(snap_compare: Callable[..., bool]) -> None:
+    """Tab to the action bar, Right twice: Shell drawn as the focused button."""
+
+    async def before(pilot: Pilot[None]) -> Any:
+        await _settle(pilot)
+        await pilot.press("down", "tab", "right", "right")
+        await pilot.pause()
+
+    assert snap_compare(_app(), terminal_size=(120, 40), run_before=before)
