@@ -13,9 +13,9 @@ frames; the dashboard's figure minus this one is what nspawn-tui adds.
 ``python floor_app.py panel LINES``: the same frames in the dashboard's shape
 with the cursor on a running machine: the LINES figures in a band on the
 right of a 20-line table, a status line, then a panel of the widgets the
-dashboard's detail panel has (a bar of 7 compact buttons, a 12-line text,
-a column of 3 titles and 4 graphs), where each second one text line and one
-title change as well (the machine's figures and its CPU title).  Textual
+dashboard's detail panel has (the action bar as one line widget, a 12-line
+text, the graphs column as one 13-line widget), where each second one text
+line and one title change as well (the machine's figures and its CPU title).  Textual
 draws every widget inside the box around a frame's changes, so this is
 Textual's cost of the frames with the cursor on a running machine.
 """
@@ -31,7 +31,7 @@ from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
 from textual.strip import Strip
 from textual.widget import Widget
-from textual.widgets import Button, Static
+from textual.widgets import Static
 
 WIDTH = 34
 
@@ -74,8 +74,10 @@ class Text(Widget):
 
     DEFAULT_CSS = "Text { width: 1fr; height: auto; }"
 
-    def __init__(self, lines: int, moving: int, height: int | None = None) -> None:
-        super().__init__()
+    def __init__(
+        self, lines: int, moving: int, height: int | None = None, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
         self.lines, self.moving, self.tick = lines, moving, 0
         self.styles.height = height or lines
         self._style: Style | None = None
@@ -108,9 +110,7 @@ class FloorApp(App[None]):
     #table { height: 20; }
     #table-left { width: 72; height: 20; }
     #bar { height: 1; margin: 1 0 0 1; }
-    #bar > Button { width: auto; min-width: 0; height: 1; margin: 0 1 0 0; padding: 0; }
     #body { height: auto; margin: 0 1; }
-    #graphs { width: 1fr; height: auto; }
     """
 
     def __init__(self, lines: int, panel: bool = False) -> None:
@@ -129,23 +129,10 @@ class FloorApp(App[None]):
             yield Figures(self.lines)
         yield Static(" sort: name")
         with Vertical():
-            with Horizontal(id="bar"):
-                for label in (
-                    "Power off",
-                    "Reboot",
-                    "Shell",
-                    "Logs",
-                    "Limits",
-                    "Settings",
-                    "Procs",
-                ):
-                    yield Button(label, compact=True)
+            yield Text(1, moving=-1, id="bar")  # the action bar: one widget
             with Horizontal(id="body"):
                 yield Text(12, moving=9)
-                with Vertical(id="graphs"):
-                    for moving, height in ((0, 3), (-1, 3), (-1, 2), (-1, 2)):
-                        yield Text(1, moving=moving)  # the graph's title
-                        yield Text(height, moving=-1)  # the graph
+                yield Text(13, moving=0)  # the graphs column: one widget, its CPU title changing
 
 
 def main() -> None:
