@@ -217,6 +217,8 @@ class ActionBar(Widget, can_focus=True):
             ]
         )
         self.can_focus = any(enabled for _, enabled in self._shown)
+        if self.has_focus and not self.can_focus:
+            self.screen.focus_previous()  # nothing here can run: back to the list
         self._relabel(force=True)
 
     def on_resize(self, event: events.Resize) -> None:

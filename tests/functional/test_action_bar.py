@@ -243,3 +243,18 @@ async def test_the_button_under_the_pointer_is_lit_and_leaving_puts_it_out() -> 
         assert lit != before
         await pilot.hover(MachineTable, offset=(5, 3))
         assert shell_styles() == before
+
+
+async def test_focus_leaves_the_bar_when_nothing_in_it_can_run() -> None:
+    app = NspawnApp(DemoHost(seed=1, frozen=True), interval=0.25)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await on(pilot, "web")
+        bar = screen.query_one(ActionBar)
+        await pilot.press("tab")
+        assert app.focused is bar
+        bar.show(None)  # a fleet's host row: no buttons
+        await pilot.pause()
+        assert bar.buttons == [] and not bar.focusable
+        assert isinstance(app.focused, MachineTable)
+        await pilot.press("enter")  # the table's, not a vanished button's
+        assert app.is_running
