@@ -10,6 +10,7 @@ bus said in words.  Every image made here is removed at the end.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -234,15 +235,29 @@ def test_cli_ctrl_c_cancels_the_import(lab_host: labkit.FlatLab, importd: Import
         [*command, "--bus", lab_host.bus_address],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
+    stopped: list[int] = []
     try:
+        # The lab's root imports in well under a second from the page cache: the
+        # import's worker is paused as soon as importd starts it, so that it cannot
+        # finish before the ^C lands. importd's cancel sends it SIGTERM and then
+        # SIGCONT, as it does to any worker.
         deadline = time.monotonic() + 30
+        while not stopped:
+            assert time.monotonic() < deadline, "importd never started a worker"
+            stopped = importd.workers()
+            time.sleep(0.001)
+        for pid in stopped:
+            os.kill(pid, signal.SIGSTOP)
         while name not in importd.transfers():
-            assert time.monotonic() < deadline, "the import never started"
+            assert time.monotonic() < deadline, "the import is not listed"
             time.sleep(0.05)
-        time.sleep(0.3)
+        time.sleep(0.3)  # the command has its transfer's id
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=60)
     finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):  # gone: cancelled as it should be
+                os.kill(pid, signal.SIGCONT)
         if proc.poll() is None:
             proc.kill()
             proc.wait()

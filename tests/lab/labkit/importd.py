@@ -49,6 +49,17 @@ class Importd:
         rows = json.loads(result.stdout)["data"][0]
         return [str(row[3]) for row in rows]  # (id, type, remote, local, progress, path)
 
+    def workers(self) -> list[int]:
+        """PIDs of importd's children: one ``systemd-import``/``systemd-export`` per transfer."""
+        proc = self._proc
+        if proc is None or proc.poll() is not None:
+            return []
+        try:
+            text = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text()
+        except FileNotFoundError:
+            return []
+        return [int(pid) for pid in text.split()]
+
     def ensure(self) -> None:
         """Start importd unless it runs (it exits when idle for a while)."""
         if self._proc is not None and self._proc.poll() is None and self.on_bus():
