@@ -24,6 +24,7 @@ from textual.widgets import Static
 
 from nspawn_tui.screens.app_keys import ATTACH_ACTIONS as ATTACH_ACTIONS  # its old home
 from nspawn_tui.screens.logs import LogsScreen
+from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.log_view import LogView
 
 
@@ -114,6 +115,11 @@ def help_sections(screen: Screen[Any]) -> tuple[HelpSection, ...]:
         logs = [bound.binding for bound in active if bound.binding.action == "logs"]
         title = f"In the journal view ({key_labels(app, logs)})" if logs else "In the journal view"
         sections.append(HelpSection(title, rows))
+    bars = screen.query(ActionBar)
+    if bars and not any(bar.has_focus for bar in bars):  # focused: its keys are above
+        rows = class_rows(app, ActionBar.BINDINGS)
+        tab = [b.binding for b in active if b.binding.action.endswith("focus_next")]
+        sections.append(HelpSection(f"In the action bar ({key_labels(app, tab) or 'tab'})", rows))
     attach = [bound for bound in active if bound.binding.action in ATTACH_ACTIONS]
     if attach:
         keys = key_labels(app, (bound.binding for bound in attach)).replace(" ", ", ")

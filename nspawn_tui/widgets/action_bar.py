@@ -138,9 +138,21 @@ class ActionBar(Widget, can_focus=True):
         "action-bar--cursor",
     }
     BINDINGS = [
-        Binding("left", "move(-1)", "Previous button", show=False),
-        Binding("right", "move(1)", "Next button", show=False),
-        Binding("enter,space", "press", "Press", show=False),
+        Binding(
+            "left",
+            "move(-1)",
+            "Previous button",
+            show=False,
+            tooltip="the one before that can run (greyed ones are skipped)",
+        ),
+        Binding("right", "move(1)", "Next button", show=False, tooltip="the next one that can run"),
+        Binding(
+            "enter,space",
+            "press",
+            "Press",
+            show=False,
+            tooltip="as its key would: the same question, the same refusals",
+        ),
     ]
 
     class Refused(Message):

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens.dashboard import DashboardScreen
-from nspawn_tui.screens.help import HelpScreen
+from nspawn_tui.screens.help import HelpScreen, help_sections
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.log_view import LogView
 
@@ -105,3 +105,22 @@ async def test_help_over_the_journal_view_lists_its_keys() -> None:
         await pilot.press("q")
         await pilot.pause()
         assert app.screen is logs
+
+
+async def test_help_over_the_dashboard_says_the_action_bar_keys() -> None:
+    app = NspawnApp(DemoHost(seed=1, frozen=True), interval=0.25)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await ready(pilot)
+        await pilot.pause(0.1)
+        sections = {section.title: section for section in help_sections(screen)}
+        bar = sections.get("In the action bar (tab)")
+        assert bar is not None, list(sections)
+        assert [(row.keys, row.description) for row in bar.rows] == [
+            ("←", "Previous button"),
+            ("→", "Next button"),
+            ("⏎ space", "Press"),
+        ]
+        await pilot.press("tab")  # the bar focused: its keys are in the first section
+        titles = [section.title for section in help_sections(screen)]
+        assert "In the action bar (tab)" not in titles
+        assert "Next button" in [row.description for row in help_sections(screen)[0].rows]
