@@ -17,10 +17,9 @@ from typing import Any, Final, Protocol, runtime_checkable
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
-from textual import events, on
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
@@ -154,13 +153,6 @@ class ActionBar(Widget, can_focus=True):
             tooltip="as its key would: the same question, the same refusals",
         ),
     ]
-
-    class Refused(Message):
-        """A greyed button was clicked: its action runs anyway, to say why it cannot."""
-
-        def __init__(self, action: str) -> None:
-            super().__init__()
-            self.action = action
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -308,20 +300,13 @@ class ActionBar(Widget, can_focus=True):
         if button.enabled:
             self._cursor = index
             self.refresh()
-            await self._run(button.spec.action)
-        else:  # greyed: the action itself says why
-            self.post_message(ActionBar.Refused(button.spec.action))
+        await self._run(button.spec.action)  # greyed: the action itself says why
 
     def on_focus(self, event: events.Focus) -> None:
         self.refresh()
 
     def on_blur(self, event: events.Blur) -> None:
         self.refresh()
-
-    @on(Refused)
-    async def _refused(self, event: Refused) -> None:
-        event.stop()
-        await self._run(event.action)
 
     async def _run(self, action: str) -> None:
         """The screen's action, as its key would run it (a read-only refusal said at once)."""
