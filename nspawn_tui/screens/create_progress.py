@@ -28,6 +28,7 @@ from nspawn_tui.create.model import CreatePlan, CreateProgress, Creation, Step
 from nspawn_tui.host.base import Host, HostError
 from nspawn_tui.safe import clean
 from nspawn_tui.screens.confirm import ConfirmScreen
+from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.units.names import machinectl
 from nspawn_tui.view.formatting import format_duration
 from nspawn_tui.widgets.safe_text import notify_plain, plain
@@ -102,6 +103,7 @@ class CreateProgressScreen(Screen[None]):
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         super().__init__()
+        use_span_compositor(self)
         self.clock = clock  # counts the seconds between readings
         self.host = host
         self.plan = plan

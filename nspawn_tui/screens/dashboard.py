@@ -26,6 +26,7 @@ from nspawn_tui.host.network import UNAVAILABLE, NetworkInfo
 from nspawn_tui.screens.confirm import config_of
 from nspawn_tui.screens.dashboard_actions import ActionsMixin, Attach, Pending
 from nspawn_tui.screens.dashboard_keys import DASHBOARD_BINDINGS, FOLD
+from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.view.history import series_bins
 from nspawn_tui.view.host_rows import host_row_refusal, refused_on_host_rows
 from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
@@ -86,6 +87,7 @@ class DashboardScreen(ActionsMixin):
         scrollback: int = DEFAULT_SCROLLBACK,
     ) -> None:
         super().__init__()
+        use_span_compositor(self)
         self.host = host
         #: hands the terminal to a shell's or login's PTY (``s``, ``S``, ``L``)
         self.attach_pty = attach_pty

@@ -44,6 +44,7 @@ from nspawn_tui.screens.confirm import asks
 from nspawn_tui.screens.image_confirm import ImageConfirm
 from nspawn_tui.screens.image_prompt import ImageAnswer, ImagePrompt
 from nspawn_tui.screens.image_transfer_prompt import TransferPrompt, TransferRequest
+from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.units.names import machinectl
 from nspawn_tui.view.formatting import format_bytes
 from nspawn_tui.widgets.image_table import ImageTable
@@ -99,6 +100,7 @@ class ImagesScreen(Screen[None]):
 
     def __init__(self, host: Host, interval: float = 1.0, *, tz: tzinfo | None = None) -> None:
         super().__init__()
+        use_span_compositor(self)
         self.host = host
         self.interval = interval
         self.tz = tz

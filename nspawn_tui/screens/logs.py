@@ -32,6 +32,7 @@ from nspawn_tui.journal.store import (
 from nspawn_tui.safe import clean
 from nspawn_tui.screens.export_prompt import ExportDone, ExportPrompt
 from nspawn_tui.screens.record import RecordFetcher, RecordScreen
+from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.widgets.log_view import LogView
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import notify_plain, plain
@@ -86,6 +87,7 @@ class LogsScreen(Screen[None]):
         id: str | None = None,
     ) -> None:
         super().__init__(name=name, id=id)
+        use_span_compositor(self)
         self.source_factory = source_factory
         self.names = list(names)
         self.options = options or LogOptions()

@@ -22,6 +22,7 @@ from nspawn_tui.host.base import Host, HostError, NoSuchMachine
 from nspawn_tui.host.processes import ProcessTable
 from nspawn_tui.screens.confirm import asks
 from nspawn_tui.screens.signal_picker import SignalConfirm, SignalPicker
+from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.units.names import signal_name
 from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.process_table import ProcessTableView, ProcRow, SortKey, build_rows
@@ -83,6 +84,7 @@ class ProcessesScreen(Screen[None]):
         tz: datetime.tzinfo | None = None,
     ) -> None:
         super().__init__()
+        use_span_compositor(self)
         self.host = host
         self.machine = name
         self.interval = max(MIN_INTERVAL, interval)

@@ -1,0 +1,240 @@
+"""The span compositor sends what Textual's own would: every update replayed on a grid equals a full redraw.
+
+Each frame the app would write is applied, cell by cell (text and style), to a
+grid the size of the terminal, the way a terminal applies it; after a
+sequence of frames the grid must equal a full redraw of the screen. Run on
+the dashboard (cursor on a stopped and on a running machine, the panel's
+graphs and figures moving, a modal over it), the merged journal view (lines
+streaming in, scrolled) and the processes screen, with the span compositor
+installed and, as a check of the replay itself, with Textual's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from rich.console import Console
+from rich.control import ControlType
+from rich.segment import Segment
+from rich.style import Style
+from textual._compositor import ChopsUpdate, Compositor, LayoutUpdate
+from textual.app import App
+from textual.pilot import Pilot
+from textual.screen import Screen
+from textual.strip import Strip
+
+from nspawn_tui.app import NspawnApp
+from nspawn_tui.host.demo.host import DemoHost
+from nspawn_tui.screens import span_compositor
+from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.screens.logs import LogsScreen
+from nspawn_tui.screens.processes import ProcessesScreen
+from nspawn_tui.screens.span_compositor import SpanCompositor
+from nspawn_tui.widgets.machine_table import MachineTable
+
+SIZE = (120, 40)
+Cell = tuple[str, Style | None]
+
+
+class Grid:
+    """A terminal's cells as the app's frames leave them."""
+
+    def __init__(self, width: int, height: int) -> None:
+        self.width = width
+        self.height = height
+        self.rows: list[list[Cell]] = [[(" ", None)] * width for _ in range(height)]
+
+    def apply(self, segments: Iterator[Segment]) -> None:
+        x = y = 0
+        for segment in segments:
+            if segment.control:
+                for code in segment.control:
+                    if code[0] == ControlType.CURSOR_MOVE_TO:
+                        x, y = int(code[1]), int(code[2])
+                continue
+            if segment.text == "\n":
+                continue
+            for char in segment.text:
+                width = Segment(char).cell_length
+                if 0 <= y < self.height and 0 <= x < self.width:
+                    self.rows[y][x] = (char, segment.style)
+                    if width == 2 and x + 1 < self.width:
+                        self.rows[y][x + 1] = ("", segment.style)
+                x += width
+
+    def differences(self, other: Grid) -> list[str]:
+        found = []
+        for y, (mine, theirs) in enumerate(zip(self.rows, other.rows, strict=True)):
+            for x, (a, b) in enumerate(zip(mine, theirs, strict=True)):
+                if a != b:
+                    found.append(f"({x},{y}): {a[0]!r} {a[1]} != {b[0]!r} {b[1]}")
+        return found
+
+
+class Replay:
+    """Applies every frame the app displays to a :class:`Grid`."""
+
+    def __init__(self, app: App[Any]) -> None:
+        self.app = app
+        self.grid = Grid(*SIZE)
+        self.console = Console(width=SIZE[0], height=SIZE[1], color_system="truecolor")
+        self.partial = 0
+        self.full = 0
+        self.partial_by: dict[str, int] = {}
+
+    @contextmanager
+    def recording(self) -> Iterator[Replay]:
+        display = self.app._display
+
+        def record(screen: Screen[Any], renderable: Any) -> None:
+            if screen is self.app.screen and isinstance(renderable, ChopsUpdate | LayoutUpdate):
+                if isinstance(renderable, ChopsUpdate):
+                    self.partial += 1
+                    kind = type(screen._compositor).__name__
+                    self.partial_by[kind] = self.partial_by.get(kind, 0) + 1
+                else:
+                    self.full += 1
+                options = self.console.options
+                self.grid.apply(iter(renderable.__rich_console__(self.console, options)))
+            display(screen, renderable)
+
+        self.app._display = record  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            self.app._display = display  # type: ignore[method-assign]
+
+    def check(self) -> None:
+        """The grid equals a full redraw of the screen now."""
+        compositor = self.app.screen._compositor
+        redraw = Grid(*SIZE)
+        strips: list[Strip] = compositor.render_strips()
+        redraw.apply(_layout(strips))
+        problems = self.grid.differences(redraw)
+        assert not problems, f"{len(problems)} cells differ, first: {problems[:8]}"
+
+
+def _layout(strips: list[Strip]) -> Iterator[Segment]:
+    from rich.control import Control
+
+    for y, strip in enumerate(strips):
+        yield Control.move_to(0, y).segment
+        yield from strip
+
+
+@pytest.fixture(params=["span", "textual"])
+def compositor(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test runs with the span compositor and, as a control, with Textual's own."""
+    if request.param == "textual":
+        monkeypatch.setattr(span_compositor, "_AVAILABLE", False)
+    return str(request.param)
+
+
+def installed(app: App[Any]) -> str:
+    return type(app.screen._compositor).__name__
+
+
+async def settle(pilot: Pilot[None], replay: Replay, seconds: float) -> None:
+    """Let the app poll and draw for *seconds*, then compare the grid with a redraw."""
+    await asyncio.sleep(seconds)
+    await pilot.pause()
+    replay.check()
+
+
+async def dashboard(pilot: Pilot[None]) -> DashboardScreen:
+    for _ in range(300):
+        await pilot.pause(0.02)
+        screen = pilot.app.screen
+        if isinstance(screen, DashboardScreen) and screen.polls >= 2:
+            return screen
+    raise AssertionError("the dashboard never polled")
+
+
+def expected(compositor: str) -> str:
+    return SpanCompositor.__name__ if compositor == "span" else Compositor.__name__
+
+
+async def test_dashboard_frames_equal_a_full_redraw(compositor: str) -> None:
+    app = NspawnApp(DemoHost(seed=3, machines=40), interval=0.05)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        replay = Replay(app)
+        with replay.recording():
+            screen = await dashboard(pilot)
+            assert installed(app) == expected(compositor)
+            table = screen.query_one(MachineTable)
+            stopped = next(m.name for m in screen.snapshot.machines if not m.running)
+            running = [m.name for m in screen.snapshot.machines if m.running]
+            assert table.move_cursor_to_name(stopped)
+            await settle(pilot, replay, 0.6)
+            for name in running[:3]:
+                assert table.move_cursor_to_name(name)
+                await settle(pilot, replay, 0.8)
+            for key in ("down", "down", "pagedown", "end", "home", "o", "O", "c"):
+                await pilot.press(key)
+                await settle(pilot, replay, 0.25)
+            await pilot.press("question_mark")  # help over the dashboard: a modal
+            await settle(pilot, replay, 0.5)
+            await pilot.press("escape")
+            await settle(pilot, replay, 0.5)
+            app.notify("[b]not markup[/b] from a test", timeout=0.3)
+            await settle(pilot, replay, 0.6)
+    assert replay.partial >= 20, (replay.partial, replay.full)
+    assert replay.partial_by.get(expected(compositor), 0) >= 20, replay.partial_by
+
+
+async def test_merged_journal_frames_equal_a_full_redraw(compositor: str) -> None:
+    app = NspawnApp(DemoHost(seed=4, machines=12), interval=0.2)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        replay = Replay(app)
+        with replay.recording():
+            screen = await dashboard(pilot)
+            names = [m.name for m in screen.snapshot.machines if m.running][:3]
+            table = screen.query_one(MachineTable)
+            for name in names:
+                assert table.move_cursor_to_name(name)
+                await pilot.press("space")  # marked
+            await pilot.press("l")
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if isinstance(app.screen, LogsScreen):
+                    break
+            assert isinstance(app.screen, LogsScreen)
+            assert installed(app) == expected(compositor)
+            await settle(pilot, replay, 1.5)
+            for key in ("up", "up", "pageup", "pagedown", "end"):
+                await pilot.press(key)
+                await settle(pilot, replay, 0.3)
+    assert replay.partial_by.get(expected(compositor), 0) >= 5, replay.partial_by
+
+
+async def test_processes_frames_equal_a_full_redraw(compositor: str) -> None:
+    app = NspawnApp(DemoHost(seed=5, machines=8), interval=0.1)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        replay = Replay(app)
+        with replay.recording():
+            screen = await dashboard(pilot)
+            name = next(m.name for m in screen.snapshot.machines if m.running)
+            assert screen.query_one(MachineTable).move_cursor_to_name(name)
+            await pilot.press("P")
+            for _ in range(200):
+                await pilot.pause(0.02)
+                if isinstance(app.screen, ProcessesScreen):
+                    break
+            assert isinstance(app.screen, ProcessesScreen)
+            assert installed(app) == expected(compositor)
+            await settle(pilot, replay, 1.2)
+            for key in ("down", "down", "end"):
+                await pilot.press(key)
+                await settle(pilot, replay, 0.3)
+    assert replay.partial_by.get(expected(compositor), 0) >= 5, replay.partial_by
+
+
+def test_a_textual_without_the_internals_keeps_its_own_compositor(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(Compositor, "_regions_to_spans")
+    assert not span_compositor.available()
