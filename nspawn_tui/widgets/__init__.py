@@ -4,6 +4,8 @@ Owns how things are drawn: Line-API widgets that repaint only what changed,
 and the last step before the terminal (:mod:`.safe_text`: outside text as
 inert content, cleaned strips, safe inputs; :mod:`.geometry`: a widget's
 size without a compositor lookup; :mod:`.wrapping`: the detail panel's line
-wrapping, shared by its text and :mod:`.graph_column`'s titles).  Same imports as
+wrapping, shared by its text and :mod:`.graph_column`'s titles;
+:mod:`.plain_lines`: Line-API widgets whose plain lines skip Textual's
+styles cache).  Same imports as
 :mod:`nspawn_tui.screens`, and never a screen.
 """

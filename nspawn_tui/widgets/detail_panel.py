@@ -30,11 +30,12 @@ from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.geometry import content_size
 from nspawn_tui.widgets.graph_column import GraphColumn
+from nspawn_tui.widgets.plain_lines import PlainLines
 from nspawn_tui.widgets.safe_text import safe_strip
 from nspawn_tui.widgets.wrapping import wrap_line
 
 
-class _Text(Widget):
+class _Text(PlainLines):
     """Text that changes every second without a layout pass.
 
     ``Static.update`` asks for a layout of the whole screen each time; here a
@@ -48,6 +49,8 @@ class _Text(Widget):
         super().__init__(id=id, classes=classes)
         self.text = ""
         self._wrapped: tuple[str, int, list[str]] = ("", 0, [""])
+        self._line_cache: dict[str, list[str]] = {}
+        self._line_cache_width = -1
         self._style: Style | None = None  # resolved once per style change
 
     def lines(self, width: int | None = None) -> list[str]:
@@ -60,9 +63,23 @@ class _Text(Widget):
             self._wrapped = (self.text, width, lines)
         return lines
 
-    @staticmethod
-    def _wrap(text: str, width: int) -> list[str]:
-        return [part for line in clean_lines(text).split("\n") for part in wrap_line(line, width)]
+    def _wrap(self, text: str, width: int) -> list[str]:
+        # Each line's wrapping is kept while the line and the width stay: of
+        # a running machine's dozen lines, one or two change in a second.
+        cache = self._line_cache
+        if width != self._line_cache_width:
+            cache.clear()
+            self._line_cache_width = width
+        kept: dict[str, list[str]] = {}
+        wrapped: list[str] = []
+        for line in clean_lines(text).split("\n"):
+            parts = cache.get(line)
+            if parts is None:
+                parts = wrap_line(line, width)
+            kept[line] = parts
+            wrapped += parts
+        self._line_cache = kept  # only the lines shown now: bounded by the text
+        return wrapped
 
     def set_text(self, text: str) -> None:
         if text == self.text:

@@ -23,11 +23,11 @@ from rich.style import Style
 from textual import events
 from textual.geometry import Region, Size
 from textual.strip import Strip
-from textual.widget import Widget
 
 from nspawn_tui.safe import clean_lines
 from nspawn_tui.view.history import graph_rows
 from nspawn_tui.widgets.geometry import content_size
+from nspawn_tui.widgets.plain_lines import PlainLines
 from nspawn_tui.widgets.safe_text import safe_strip
 from nspawn_tui.widgets.wrapping import wrap_line
 
@@ -40,7 +40,7 @@ TITLE, GRAPH, GRAPH_TX = "title", "graph", "graph-tx"
 Line = tuple[str, str]  # (its kind: TITLE, GRAPH or GRAPH_TX; its text)
 
 
-class GraphColumn(Widget):
+class GraphColumn(PlainLines):
     """Titles (:meth:`set_titles`) and bars of values (:meth:`set_values`, oldest first)."""
 
     DEFAULT_CSS = """
@@ -57,6 +57,9 @@ class GraphColumn(Widget):
         self.net_shown = True
         self._lines: list[Line] = []
         self._width = -1  # the width the lines were made for
+        #: each graph's rows with the values and width they were made from: a
+        #: title that changes every second does not make the graphs again
+        self._rows: dict[str, tuple[tuple[float, ...], int, list[str]]] = {}
         #: resolved once per style change (each one walks the ancestors)
         self._styles: dict[str, Style] | None = None
 
@@ -98,8 +101,15 @@ class GraphColumn(Widget):
                 text = clean_lines(self.titles[title]).replace("\n", " ")
                 made += [(TITLE, part) for part in wrap_line(text, width)]
             kind = GRAPH_TX if key == "tx" else GRAPH
-            made += [(kind, row) for row in graph_rows(self.values[key], max(width, 0), height)]
+            made += [(kind, row) for row in self._graph(key, max(width, 0), height)]
         return made
+
+    def _graph(self, key: str, width: int, height: int) -> list[str]:
+        values = self.values[key]
+        made = self._rows.get(key)
+        if made is None or made[0] is not values or made[1] != width:
+            made = self._rows[key] = (values, width, graph_rows(values, width, height))
+        return made[2]
 
     def _update(self) -> None:
         if self._width < 0:

@@ -33,6 +33,7 @@ from nspawn_tui.widgets.host_header import changed_span as changed_span  # its o
 from nspawn_tui.widgets.host_rows import HostRowsMixin
 from nspawn_tui.widgets.host_rows import fit as _fit
 from nspawn_tui.widgets.motions import motion_bindings
+from nspawn_tui.widgets.plain_lines import PlainLines
 from nspawn_tui.widgets.safe_text import safe_strip
 
 COLUMNS_INDEX: dict[str, int] = {column.key: i for i, column in enumerate(COLUMNS)}
@@ -49,7 +50,7 @@ class Placed:
     width: int
 
 
-class MachineBand(Widget):
+class MachineBand(PlainLines):
     """Consecutive columns of the table (header line + cells); rendering is the table's."""
 
     DEFAULT_CSS = "MachineBand { height: 100%; width: 1; }"
