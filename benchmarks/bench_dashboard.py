@@ -60,7 +60,7 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks.common import Tmux, cpu_seconds, print_table, venv_bin
-from nspawn_tui.view.rows import layout_columns
+from benchmarks.screen_changes import app_table_lines, count_changes, no_table, sched_cpu_seconds
 
 WIDTH, HEIGHT = 120, 40
 WARMUP = float(os.environ.get("BENCH_WARMUP", "4"))
@@ -85,8 +85,6 @@ THEMES = [
 ]
 DEFAULT_THEME = "textual-dark"
 
-Spans = list[tuple[int, int]]
-
 
 @dataclass(frozen=True, slots=True)
 class Measure:
@@ -99,74 +97,6 @@ class Measure:
     @property
     def bytes_per_changed(self) -> float:
         return self.bytes_per_s / self.changed_per_s if self.changed_per_s else float("nan")
-
-
-def sched_cpu_seconds(pid: int) -> float:
-    """CPU time of a process's live threads from /proc/PID/task/*/schedstat (ns), in seconds.
-
-    utime + stime count whole clock ticks (10 ms: 0.05 % of one core over 20 s,
-    the size of the figures compared here); the scheduler's run time is exact.
-    A thread that starts and ends inside the window is missed (Textual's
-    threads live as long as the app). NaN where schedstat is not available.
-    """
-    total = 0
-    try:
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            try:
-                total += int((task / "schedstat").read_text().split()[0])
-            except FileNotFoundError:  # the thread ended meanwhile
-                continue
-    except OSError:
-        return float("nan")
-    return total / 1e9
-
-
-def _runs(positions: list[int], gap: int = 2) -> int:
-    """How many groups of changed positions, groups split by >= *gap* unchanged cells."""
-    groups = 0
-    last = -(10**9)
-    for pos in positions:
-        if pos - last > gap:
-            groups += 1
-        last = pos
-    return groups
-
-
-def count_changes(
-    before: list[str], after: list[str], table_lines: Callable[[list[str]], range]
-) -> int:
-    """Changed values between two captures (see the module docstring)."""
-    spans: Spans = []
-    x = 0
-    for _column, width in layout_columns(WIDTH):
-        spans.append((x, x + width))
-        x += width + 1
-    rows = table_lines(after)
-    total = 0
-    for y in range(min(len(before), len(after))):
-        old, new = before[y].ljust(WIDTH), after[y].ljust(WIDTH)
-        if old == new:
-            continue
-        if y in rows:
-            total += sum(1 for a, b in spans if old[a:b] != new[a:b])
-        else:
-            total += _runs([i for i, (p, q) in enumerate(zip(old, new, strict=False)) if p != q])
-    return total
-
-
-def app_table_lines(screen: list[str]) -> range:
-    """Lines of the machine table body: after the line starting with NAME, before ' sort:'."""
-    start = next((i for i, line in enumerate(screen) if line.startswith("NAME")), None)
-    if start is None:
-        return range(0)
-    end = next(
-        (i for i in range(start, len(screen)) if screen[i].startswith(" sort:")), len(screen)
-    )
-    return range(start + 1, end)
-
-
-def no_table(screen: list[str]) -> range:
-    return range(0)
 
 
 class Session:
@@ -252,6 +182,13 @@ def _round(directory: Path, with_htop: bool) -> dict[str, Measure]:
         "idle": Session([python, FLOOR_APP, "idle"], no_table, "floor"),
         "repaint": Session([python, FLOOR_APP, "repaint", str(REPAINT_LINES)], no_table, "floor"),
         "panel": Session([python, FLOOR_APP, "panel", str(REPAINT_LINES)], no_table, "floor"),
+        # the same two floors drawn the way nspawn-tui draws (span compositor, plain lines)
+        "repaint_ours": Session(
+            [python, FLOOR_APP, "repaint", str(REPAINT_LINES), "ours"], no_table, "floor"
+        ),
+        "panel_ours": Session(
+            [python, FLOOR_APP, "panel", str(REPAINT_LINES), "ours"], no_table, "floor"
+        ),
     }
     if REF_APP:
         ref = [*shlex.split(REF_APP), "--demo", "--demo-machines", "50"]
@@ -283,6 +220,23 @@ def _round(directory: Path, with_htop: bool) -> dict[str, Measure]:
     finally:
         for s in sessions:
             s.close()
+
+
+def _our_floors(rounds: list[dict[str, Measure]]) -> dict[str, float]:
+    """The floors drawn as nspawn-tui draws, and the dashboard above them (medians)."""
+    figures: dict[str, float] = {}
+    for attr, name in (("cpu_percent", ""), ("sched_cpu_percent", "_sched")):
+        for key in ("repaint_ours", "panel_ours"):
+            values = [getattr(r[key], attr) for r in rounds]
+            figures[f"textual_{key}{name}_cpu_percent"] = round(statistics.median(values), 3)
+        for app, floor, figure in (
+            ("app", "repaint_ours", "dashboard_over_our_floor"),
+            ("detail", "repaint_ours", "dashboard_detail_over_our_floor"),
+            ("detail", "panel_ours", "dashboard_detail_over_our_panel_floor"),
+        ):
+            above = [getattr(r[app], attr) - getattr(r[floor], attr) for r in rounds]
+            figures[f"{figure}{name}_cpu_percent"] = round(statistics.median(above), 3)
+    return figures
 
 
 def _measure_all(named: dict[str, Session]) -> dict[str, Measure]:
@@ -395,6 +349,7 @@ def run() -> dict[str, float]:
     figures["dashboard_detail_over_textual_sched_cpu_percent"] = over_floor(
         "detail", "sched_cpu_percent"
     )
+    figures.update(_our_floors(rounds))
     rows = [
         (
             f"nspawn-tui, 50 demo machines, 1 Hz (median of {ROUNDS} x {WINDOW:g}s)",
@@ -449,6 +404,16 @@ def run() -> dict[str, float]:
             f"{figures['dashboard_detail_over_textual_sched_cpu_percent']:.3f} %)",
         ),
     ]
+    rows.append(
+        (
+            "the two floors drawn as nspawn-tui draws (sched): 18 lines / dashboard's shape",
+            f"{figures['textual_repaint_ours_sched_cpu_percent']:.3f} / "
+            f"{figures['textual_panel_ours_sched_cpu_percent']:.3f} % CPU  (nspawn-tui above: "
+            f"{figures['dashboard_over_our_floor_sched_cpu_percent']:.3f} / running machine "
+            f"{figures['dashboard_detail_over_our_floor_sched_cpu_percent']:.3f}, over its shape "
+            f"{figures['dashboard_detail_over_our_panel_floor_sched_cpu_percent']:.3f} %)",
+        )
+    )
     if REF_APP:
         figures.update(
             {

@@ -23,15 +23,23 @@ Textual's cost of the frames with the cursor on a running machine.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from rich.segment import Segment
 from rich.style import Style
 from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Region
+from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 from textual.widgets import Static
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from nspawn_tui.screens.span_compositor import use_span_compositor
+from nspawn_tui.widgets.plain_lines import PlainLines
 
 WIDTH = 34
 
@@ -105,6 +113,14 @@ class Text(Widget):
         return Strip([Segment(text.ljust(width)[:width], style)], width)
 
 
+class OurFigures(PlainLines, Figures):
+    """Figures drawn as nspawn-tui's line widgets draw."""
+
+
+class OurText(PlainLines, Text):
+    """Text drawn as nspawn-tui's line widgets draw."""
+
+
 class FloorApp(App[None]):
     CSS = """
     #table { height: 20; }
@@ -113,32 +129,41 @@ class FloorApp(App[None]):
     #body { height: auto; margin: 0 1; }
     """
 
-    def __init__(self, lines: int, panel: bool = False) -> None:
+    def __init__(self, lines: int, panel: bool = False, ours: bool = False) -> None:
         super().__init__()
         self.lines = lines
         self.panel = panel
+        self.ours = ours
+
+    def get_default_screen(self) -> Screen[None]:
+        screen = super().get_default_screen()
+        if self.ours and not use_span_compositor(screen):
+            raise SystemExit("this Textual has no span compositor")
+        return screen
 
     def compose(self) -> ComposeResult:
+        figures, text = (OurFigures, OurText) if self.ours else (Figures, Text)
         yield Static("floor")
         if not self.panel:
             if self.lines:
-                yield Figures(self.lines)
+                yield figures(self.lines)
             return
         with Horizontal(id="table"):
             yield Static("the table's fixed columns", id="table-left")
-            yield Figures(self.lines)
+            yield figures(self.lines)
         yield Static(" sort: name")
         with Vertical():
-            yield Text(1, moving=-1, id="bar")  # the action bar: one widget
+            yield text(1, moving=-1, id="bar")  # the action bar: one widget
             with Horizontal(id="body"):
-                yield Text(12, moving=9)
-                yield Text(13, moving=0)  # the graphs column: one widget, its CPU title changing
+                yield text(12, moving=9)
+                yield text(13, moving=0)  # the graphs column: one widget, its CPU title changing
 
 
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else "idle"
     lines = int(sys.argv[2]) if mode in ("repaint", "panel") and len(sys.argv) > 2 else 0
-    FloorApp(lines, panel=mode == "panel").run()
+    ours = sys.argv[3:4] == ["ours"]
+    FloorApp(lines, panel=mode == "panel", ours=ours).run()
 
 
 if __name__ == "__main__":
