@@ -25,6 +25,7 @@ with Textual's own compositor.
 from __future__ import annotations
 
 import inspect
+from typing import Any
 
 from textual._compositor import ChopsUpdate, Compositor
 from textual.geometry import Region
@@ -113,7 +114,7 @@ def _needed_pieces(
 _AVAILABLE = available()
 
 
-def use_span_compositor(screen: Screen[object]) -> bool:
+def use_span_compositor(screen: Screen[Any]) -> bool:
     """Give *screen* a :class:`SpanCompositor` (call from its ``__init__``).
 
     Returns ``False`` and leaves Textual's compositor when this Textual lacks
