@@ -222,16 +222,22 @@ class SshBusTransport:
         exited = asyncio.ensure_future(link.process.wait())
         try:
             await asyncio.wait({lost, exited}, return_when=asyncio.FIRST_COMPLETED)
+            if not lost.done():
+                # ssh's exit seen first: a bus closed on purpose ends ssh too, and its
+                # disconnect may be seen just after; wait for it to tell the two apart
+                await asyncio.wait({lost}, timeout=KILL_GRACE)
         finally:
             exited.cancel()
             if not lost.done():
                 lost.cancel()
-        failed = lost.done() and not lost.cancelled() and lost.exception() is not None
+        ended = lost.done() and not lost.cancelled()
+        failed = ended and lost.exception() is not None
+        on_purpose = ended and not failed  # disconnect() was called: nothing to report
         if failed and link.process.returncode is None:
             # EOF from ssh's end usually comes just before its exit is seen: wait for its words.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(link.process.wait(), KILL_GRACE)
-        if link.process.returncode is not None:
+        if link.process.returncode is not None and not on_purpose:
             await link.settle()
             self._last_error = describe_ssh_failure(
                 link.text(), link.process.returncode, self.target.name
