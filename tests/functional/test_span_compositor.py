@@ -154,6 +154,17 @@ async def dashboard(pilot: Pilot[None]) -> DashboardScreen:
     raise AssertionError("the dashboard never polled")
 
 
+async def opened(pilot: Pilot[None], key: str, kind: type[Screen[Any]], compositor: str) -> None:
+    """Press *key* and wait for a screen of *kind*, drawn by the compositor expected."""
+    await pilot.press(key)
+    for _ in range(200):
+        await pilot.pause(0.02)
+        if isinstance(pilot.app.screen, kind):
+            break
+    assert isinstance(pilot.app.screen, kind)
+    assert installed(pilot.app) == expected(compositor)
+
+
 def expected(compositor: str) -> str:
     return SpanCompositor.__name__ if compositor == "span" else Compositor.__name__
 
@@ -186,49 +197,32 @@ async def test_dashboard_frames_equal_a_full_redraw(compositor: str) -> None:
     assert replay.partial_by.get(expected(compositor), 0) >= 20, replay.partial_by
 
 
-async def test_merged_journal_frames_equal_a_full_redraw(compositor: str) -> None:
+#: a screen opened from the dashboard: its key, its class, the running machines
+#: marked first (the journal merges them), the keys pressed once it shows
+OPENED = {
+    "merged journal": ("l", LogsScreen, 3, ("up", "up", "pageup", "pagedown", "end")),
+    "processes": ("P", ProcessesScreen, 1, ("down", "down", "end")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OPENED))
+async def test_opened_screens_frames_equal_a_full_redraw(compositor: str, case: str) -> None:
+    key, kind, marked, keys = OPENED[case]
     app = NspawnApp(DemoHost(seed=4, machines=12), interval=0.2)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         replay = Replay(app)
         with replay.recording():
             screen = await dashboard(pilot)
-            names = [m.name for m in screen.snapshot.machines if m.running][:3]
+            names = [m.name for m in screen.snapshot.machines if m.running][:marked]
             table = screen.query_one(MachineTable)
             for name in names:
                 assert table.move_cursor_to_name(name)
-                await pilot.press("space")  # marked
-            await pilot.press("l")
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if isinstance(app.screen, LogsScreen):
-                    break
-            assert isinstance(app.screen, LogsScreen)
-            assert installed(app) == expected(compositor)
+                if marked > 1:
+                    await pilot.press("space")
+            await opened(pilot, key, kind, compositor)
             await settle(pilot, replay, 1.5)
-            for key in ("up", "up", "pageup", "pagedown", "end"):
-                await pilot.press(key)
-                await settle(pilot, replay, 0.3)
-    assert replay.partial_by.get(expected(compositor), 0) >= 5, replay.partial_by
-
-
-async def test_processes_frames_equal_a_full_redraw(compositor: str) -> None:
-    app = NspawnApp(DemoHost(seed=5, machines=8), interval=0.1)
-    async with app.run_test(size=SIZE, notifications=True) as pilot:
-        replay = Replay(app)
-        with replay.recording():
-            screen = await dashboard(pilot)
-            name = next(m.name for m in screen.snapshot.machines if m.running)
-            assert screen.query_one(MachineTable).move_cursor_to_name(name)
-            await pilot.press("P")
-            for _ in range(200):
-                await pilot.pause(0.02)
-                if isinstance(app.screen, ProcessesScreen):
-                    break
-            assert isinstance(app.screen, ProcessesScreen)
-            assert installed(app) == expected(compositor)
-            await settle(pilot, replay, 1.2)
-            for key in ("down", "down", "end"):
-                await pilot.press(key)
+            for pressed in keys:
+                await pilot.press(pressed)
                 await settle(pilot, replay, 0.3)
     assert replay.partial_by.get(expected(compositor), 0) >= 5, replay.partial_by
 
