@@ -63,6 +63,7 @@ class SpanCompositor(Compositor):
         chop_ends = [cut_set[1:] for cut_set in cuts]
         chops: list[dict[int, Strip | None]] = [dict.fromkeys(cut_set[:-1]) for cut_set in cuts]
         needed = _needed_pieces(spans, cuts, chop_ends)
+        in_order = sorted(needed)  # once a frame; a line done leaves ``needed``
         for widget, (region, clip) in self.visible_widgets.items():
             if not needed:
                 break
@@ -72,8 +73,10 @@ class SpanCompositor(Compositor):
             right = x + width
             lines = [
                 line
-                for line in sorted(needed)
-                if y <= line < y + height and any(x <= cut < right for cut in needed[line])
+                for line in in_order
+                if y <= line < y + height
+                and line in needed
+                and any(x <= cut < right for cut in needed[line])
             ]
             if not lines:
                 continue
