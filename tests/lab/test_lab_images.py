@@ -10,6 +10,7 @@ bus said in words.  Every image made here is removed at the end.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -182,17 +183,36 @@ async def test_export_tar_writes_a_new_file_tar_reads(
         assert archive.extractfile("./etc/hostname").read() == b"ntl-img\n"  # type: ignore[union-attr]
 
 
-async def test_cancel_stops_the_import(host: MachinedHost) -> None:
+async def test_cancel_stops_the_import(host: MachinedHost, importd: Importd) -> None:
     tarball = labkit.ensure_rootfs()
     name = f"{PREFIX}d"
     transfer = await host.import_image(str(tarball), name, "tar")
+    # The lab's root imports in well under a second from the page cache, faster
+    # than one progress reading at times (CI saw it end before the cancel): the
+    # worker is paused as soon as importd has started it, so it cannot finish
+    # first. importd's cancel sends it SIGTERM and then SIGCONT, as to any worker.
+    # (The loop blocks the event loop on purpose: our pump cannot feed it either.)
+    stopped: list[int] = []
+    deadline = time.monotonic() + 30
+    while not stopped:
+        assert time.monotonic() < deadline, "importd never started a worker"
+        stopped = importd.workers()
+        time.sleep(0.001)
+    for pid in stopped:
+        os.kill(pid, signal.SIGSTOP)
     seen: list[TransferProgress] = []
-    with pytest.raises(HostError, match="cancelled"):
-        async for progress in transfer.updates():
-            seen.append(progress)
-            if progress.done_bytes > 0:
-                await transfer.cancel()
+    try:
+        with pytest.raises(HostError, match="cancelled"):
+            async with asyncio.timeout(60):
+                async for progress in transfer.updates():
+                    seen.append(progress)  # counted per 1 MiB written: may stay 0 here
+                    await transfer.cancel()
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):  # gone: cancelled as it should be
+                os.kill(pid, signal.SIGCONT)
     assert seen and not seen[-1].finished
+    assert seen[-1].done_bytes < tarball.stat().st_size  # stopped part way
     assert name not in await names(host)
 
 
