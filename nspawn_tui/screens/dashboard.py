@@ -34,6 +34,7 @@ from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
+from nspawn_tui.widgets.paint_now import paint_batch
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
 if TYPE_CHECKING:
@@ -182,6 +183,10 @@ class DashboardScreen(ActionsMixin):
         self._render_snapshot(snapshot)
 
     def _render_snapshot(self, snapshot: Snapshot) -> None:
+        with paint_batch(self):  # the lines that changed, drawn at the end of this step
+            self._render_snapshot_lines(snapshot)
+
+    def _render_snapshot_lines(self, snapshot: Snapshot) -> None:
         now = self.host.now()
         cpu_scale = float(snapshot.stats.cpu_count) if self.cpu_per_host else 1.0
         table = self._table

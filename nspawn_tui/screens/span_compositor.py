@@ -25,6 +25,7 @@ with Textual's own compositor.
 from __future__ import annotations
 
 import inspect
+from bisect import bisect_left
 from typing import Any
 
 from textual._compositor import ChopsUpdate, Compositor
@@ -71,12 +72,11 @@ class SpanCompositor(Compositor):
             if not width or not height:
                 continue
             right = x + width
+            # the changed lines inside the widget (most widgets have none: no loop)
             lines = [
                 line
-                for line in in_order
-                if y <= line < y + height
-                and line in needed
-                and any(x <= cut < right for cut in needed[line])
+                for line in in_order[bisect_left(in_order, y) : bisect_left(in_order, y + height)]
+                if line in needed and any(x <= cut < right for cut in needed[line])
             ]
             if not lines:
                 continue

@@ -30,6 +30,7 @@ from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.geometry import content_size
 from nspawn_tui.widgets.graph_column import GraphColumn
+from nspawn_tui.widgets.paint_now import refresh_lines
 from nspawn_tui.widgets.plain_lines import PlainLines
 from nspawn_tui.widgets.safe_text import safe_strip
 from nspawn_tui.widgets.wrapping import wrap_line
@@ -99,7 +100,8 @@ class _Text(PlainLines):
             for y, (a, b) in enumerate(zip(old, new, strict=True))
             if a != b
         ]
-        self.refresh(*changed)
+        if changed:
+            refresh_lines(self, *changed)
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self.lines(width))

@@ -27,6 +27,7 @@ from textual.strip import Strip
 from nspawn_tui.safe import clean_lines
 from nspawn_tui.view.history import graph_rows
 from nspawn_tui.widgets.geometry import content_size
+from nspawn_tui.widgets.paint_now import refresh_lines
 from nspawn_tui.widgets.plain_lines import PlainLines
 from nspawn_tui.widgets.safe_text import safe_strip
 from nspawn_tui.widgets.wrapping import wrap_line
@@ -126,7 +127,7 @@ class GraphColumn(PlainLines):
             if a != b
         ]
         if changed:
-            self.refresh(*changed)
+            refresh_lines(self, *changed)
 
     # -- drawing --------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from textual.widgets import Static
 from nspawn_tui.host.base import Machine, Snapshot
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import format_bytes
+from nspawn_tui.widgets.paint_now import refresh_lines
 
 #: The header's first word on a host opened with ``--read-only``.
 READ_ONLY_FLAG = "read-only"
@@ -77,7 +78,7 @@ class HostHeader(Static):
         if text != self._last:
             start, end = changed_span(self._last, text)
             self._last = text
-            self.refresh(Region(start, 0, end - start, 1))
+            refresh_lines(self, Region(start, 0, end - start, 1))
 
     def render(self) -> Text:
         text = Text(self._last, no_wrap=True, overflow="ellipsis")

@@ -33,6 +33,7 @@ from nspawn_tui.widgets.host_header import changed_span as changed_span  # its o
 from nspawn_tui.widgets.host_rows import HostRowsMixin
 from nspawn_tui.widgets.host_rows import fit as _fit
 from nspawn_tui.widgets.motions import motion_bindings
+from nspawn_tui.widgets.paint_now import refresh_lines
 from nspawn_tui.widgets.plain_lines import PlainLines
 from nspawn_tui.widgets.safe_text import safe_strip
 
@@ -239,7 +240,7 @@ class MachineTable(HostRowsMixin, Widget, can_focus=True):
                 if end:
                     dirty.setdefault(band, []).append(Region(0, y, end, 1))
         for band, regions in dirty.items():
-            band.refresh(*regions)
+            refresh_lines(band, *regions)
 
     def sort_by(self, key: str, reverse: bool | None = None) -> None:
         if reverse is None:

@@ -6,7 +6,9 @@ sequence of frames the grid must equal a full redraw of the screen. Run on
 the dashboard (cursor on a stopped and on a running machine, the panel's
 graphs and figures moving, a modal over it), the merged journal view (lines
 streaming in, scrolled) and the processes screen, with the span compositor
-installed and, as a check of the replay itself, with Textual's own.
+installed and, as a check of the replay itself, with Textual's own.  The
+dashboard's lines are drawn in the poll's own step (:mod:`paint_now`) while it
+is on top, the usual way under the modal: both are replayed.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.processes import ProcessesScreen
 from nspawn_tui.screens.span_compositor import SpanCompositor
+from nspawn_tui.widgets import paint_now
 from nspawn_tui.widgets.machine_table import MachineTable
 
 SIZE = (120, 40)
@@ -169,7 +172,17 @@ def expected(compositor: str) -> str:
     return SpanCompositor.__name__ if compositor == "span" else Compositor.__name__
 
 
-async def test_dashboard_frames_equal_a_full_redraw(compositor: str) -> None:
+async def test_dashboard_frames_equal_a_full_redraw(
+    compositor: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ready = paint_now._ready
+    batches: list[bool] = []  # per poll's batch: drawn at once, or refreshed the usual way
+
+    def spy(screen: Screen[Any]) -> bool:
+        batches.append(ready(screen))
+        return batches[-1]
+
+    monkeypatch.setattr(paint_now, "_ready", spy)
     app = NspawnApp(DemoHost(seed=3, machines=40), interval=0.05)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         replay = Replay(app)
@@ -195,6 +208,7 @@ async def test_dashboard_frames_equal_a_full_redraw(compositor: str) -> None:
             await settle(pilot, replay, 0.6)
     assert replay.partial >= 20, (replay.partial, replay.full)
     assert replay.partial_by.get(expected(compositor), 0) >= 20, replay.partial_by
+    assert batches.count(True) >= 20 and batches.count(False) >= 3, batches  # the modal
 
 
 #: a screen opened from the dashboard: its key, its class, the running machines
