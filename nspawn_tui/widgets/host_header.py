@@ -2,34 +2,48 @@
 
 It changes every second (host CPU %): only the changed characters are marked
 dirty, not the whole line (see :func:`changed_span`, which the machine table uses too).
+It draws its own line, one-cell margins included (a padding would send the
+line through Textual's styles cache and its text through Rich's layout: 0.9 ms
+each time the figures changed, against 30 µs here).
 """
 
 from __future__ import annotations
 
 from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.geometry import Region
-from textual.widgets import Static
+from textual.strip import Strip
 
 from nspawn_tui.host.base import Machine, Snapshot
 from nspawn_tui.safe import clean
 from nspawn_tui.view.formatting import format_bytes
+from nspawn_tui.widgets.geometry import content_size
+from nspawn_tui.widgets.host_rows import fit
 from nspawn_tui.widgets.paint_now import refresh_lines
+from nspawn_tui.widgets.plain_lines import PlainLines
+from nspawn_tui.widgets.safe_text import safe_strip
 
 #: The header's first word on a host opened with ``--read-only``.
 READ_ONLY_FLAG = "read-only"
 
 
-class HostHeader(Static):
+#: the blank cells drawn before and after the text
+MARGIN = 1
+
+
+class HostHeader(PlainLines):
     """One line standing for the host (machined's ``.host`` is not a table row)."""
 
     DEFAULT_CSS = """
-    HostHeader { height: 1; background: $primary-background; color: $text; padding: 0 1; }
+    HostHeader { height: 1; background: $primary-background; color: $text; }
     HostHeader.-disconnected { background: $error; }
     """
 
     def __init__(self, description: str, *, read_only: bool = False, id: str | None = None) -> None:
-        super().__init__("", id=id)
+        super().__init__(id=id)
+        self._style: Style | None = None  # resolved once per style change
         self.description = description
         self.read_only = read_only
         self._last: str = ""
@@ -78,13 +92,36 @@ class HostHeader(Static):
         if text != self._last:
             start, end = changed_span(self._last, text)
             self._last = text
-            refresh_lines(self, Region(start, 0, end - start, 1))
+            refresh_lines(self, Region(MARGIN + start, 0, end - start, 1))
 
     def render(self) -> Text:
-        text = Text(self._last, no_wrap=True, overflow="ellipsis")
-        if self.read_only:
-            text.stylize("bold", 0, len(READ_ONLY_FLAG))
-        return text
+        """The line's text (what tests read; drawing is :meth:`render_line`'s)."""
+        return Text(self._last, no_wrap=True, overflow="ellipsis")
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._style = None
+
+    def render_line(self, y: int) -> Strip:
+        style = self._style
+        if style is None:
+            style = self._style = self.rich_style
+        width = content_size(self).width
+        inner = width - 2 * MARGIN
+        if y != 0 or inner <= 0:
+            return Strip.blank(width, style)
+        text = fit(self._last, inner, right=False)  # cut with "…" as Rich's ellipsis
+        segments = [Segment(" " * MARGIN, style)]
+        if self.read_only and text.startswith(READ_ONLY_FLAG):
+            flag = len(READ_ONLY_FLAG)
+            segments += [
+                Segment(text[:flag], style + Style(bold=True)),
+                Segment(text[flag:], style),
+            ]
+        else:
+            segments.append(Segment(text, style))
+        segments.append(Segment(" " * MARGIN, style))
+        return safe_strip(Strip(segments, width))  # cleaned in show(): this guards
 
 
 def changed_span(old: str, new: str) -> tuple[int, int]:
