@@ -60,7 +60,7 @@ def filter_strip(strip: Strip, line_filter: LineFilter, background: Color) -> St
             new = mapped[style]
         except KeyError:
             new = mapped[style] = line_filter.apply([Segment(" ", style)], background)[0].style
-        if new is not style:
+        if new is not style and new != style:  # equal styles: equal lines (Style.__eq__)
             segments[index] = Segment(text, new, control if keeps else None)
             changed = True
         elif control is not None and drops:
