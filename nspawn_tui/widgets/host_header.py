@@ -43,7 +43,6 @@ class HostHeader(PlainLines):
 
     def __init__(self, description: str, *, read_only: bool = False, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._style: Style | None = None  # resolved once per style change
         self.description = description
         self.read_only = read_only
         self._last: str = ""
@@ -98,14 +97,8 @@ class HostHeader(PlainLines):
         """The line's text (what tests read; drawing is :meth:`render_line`'s)."""
         return Text(self._last, no_wrap=True, overflow="ellipsis")
 
-    def notify_style_update(self) -> None:
-        super().notify_style_update()
-        self._style = None
-
     def render_line(self, y: int) -> Strip:
-        style = self._style
-        if style is None:
-            style = self._style = self.rich_style
+        style = self.line_style
         width = content_size(self).width
         inner = width - 2 * MARGIN
         if y != 0 or inner <= 0:

@@ -72,6 +72,20 @@ def filter_strip(strip: Strip, line_filter: LineFilter, background: Color) -> St
 class PlainLines(Widget):
     """A Line-API widget (``render_line``) whose plain lines skip the styles cache."""
 
+    _line_style: RichStyle | None = None
+
+    @property
+    def line_style(self) -> RichStyle:
+        """The widget's own style, resolved once per style change (each walks the ancestors)."""
+        style = self._line_style
+        if style is None:
+            style = self._line_style = self.rich_style
+        return style
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._line_style = None
+
     def plain(self) -> bool:
         """Whether Textual's styles cache would return the lines unchanged.
 

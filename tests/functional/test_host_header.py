@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from textual.app import App, ComposeResult
 from textual.geometry import Region
+from textual.pilot import Pilot
 
 from nspawn_tui.host.base import HostStats, Snapshot
 from nspawn_tui.widgets.host_header import HostHeader
@@ -27,16 +30,25 @@ class One(App[None]):
         yield HostHeader("a host described at some length", read_only=self.read_only)
 
 
+@asynccontextmanager
+async def shown(
+    width: int, read_only: bool = False
+) -> AsyncIterator[tuple[HostHeader, Pilot[None]]]:
+    """A header *width* cells wide showing a host at 12 % CPU, drawn once."""
+    app = One(read_only)
+    async with app.run_test(size=(width, 3)) as pilot:
+        header = app.query_one(HostHeader)
+        header.show(snapshot(12.0), 1.0, "% of one core")
+        await pilot.pause()
+        yield header, pilot
+
+
 def text(header: HostHeader) -> str:
     return "".join(segment.text for segment in header.render_line(0))
 
 
 async def test_the_line_has_margins_and_is_cut_with_an_ellipsis() -> None:
-    app = One()
-    async with app.run_test(size=(40, 3)) as pilot:
-        header = app.query_one(HostHeader)
-        header.show(snapshot(12.0), 1.0, "% of one core")
-        await pilot.pause()
+    async with shown(40) as (header, _):
         line = text(header)
         assert len(line) == 40 and line[0] == " " and line[-1] == " "
         assert line.startswith(" box │ 4 CPUs 12% │") and line[-2] == "…"
@@ -46,22 +58,14 @@ async def test_the_line_has_margins_and_is_cut_with_an_ellipsis() -> None:
 
 
 async def test_the_read_only_flag_is_bold() -> None:
-    app = One(read_only=True)
-    async with app.run_test(size=(60, 3)) as pilot:
-        header = app.query_one(HostHeader)
-        header.show(snapshot(12.0), 1.0, "% of one core")
-        await pilot.pause()
+    async with shown(60, read_only=True) as (header, _):
         segments = list(header.render_line(0))
         assert segments[1].text == "read-only" and segments[1].style.bold
         assert not segments[2].style.bold
 
 
 async def test_a_changed_figure_marks_its_own_cells() -> None:
-    app = One()
-    async with app.run_test(size=(80, 3)) as pilot:
-        header = app.query_one(HostHeader)
-        header.show(snapshot(12.0), 1.0, "% of one core")
-        await pilot.pause()
+    async with shown(80) as (header, _):
         marked: list[tuple[Region, ...]] = []
         refresh = header.refresh
 
@@ -77,11 +81,7 @@ async def test_a_changed_figure_marks_its_own_cells() -> None:
 
 
 async def test_a_lost_host_colours_the_line_and_says_why() -> None:
-    app = One()
-    async with app.run_test(size=(80, 3)) as pilot:
-        header = app.query_one(HostHeader)
-        header.show(snapshot(12.0), 1.0, "% of one core")
-        await pilot.pause()
+    async with shown(80) as (header, pilot):
         before = header.render_line(0)
         header.show(snapshot(12.0, error="machined went \x1b[31maway"), 1.0, "% of one core")
         await pilot.pause()

@@ -183,15 +183,13 @@ async def test_export_tar_writes_a_new_file_tar_reads(
         assert archive.extractfile("./etc/hostname").read() == b"ntl-img\n"  # type: ignore[union-attr]
 
 
-async def test_cancel_stops_the_import(host: MachinedHost, importd: Importd) -> None:
-    tarball = labkit.ensure_rootfs()
-    name = f"{PREFIX}d"
-    transfer = await host.import_image(str(tarball), name, "tar")
-    # The lab's root imports in well under a second from the page cache, faster
-    # than one progress reading at times (CI saw it end before the cancel): the
-    # worker is paused as soon as importd has started it, so it cannot finish
-    # first. importd's cancel sends it SIGTERM and then SIGCONT, as to any worker.
-    # (The loop blocks the event loop on purpose: our pump cannot feed it either.)
+@contextlib.contextmanager
+def paused(importd: Importd) -> Iterator[None]:
+    """importd's next worker stopped (SIGSTOP) as soon as it starts, so it cannot finish first.
+
+    importd's cancel sends its worker SIGTERM and then SIGCONT, as to any worker;
+    a worker still there at the end is continued.
+    """
     stopped: list[int] = []
     deadline = time.monotonic() + 30
     while not stopped:
@@ -200,17 +198,28 @@ async def test_cancel_stops_the_import(host: MachinedHost, importd: Importd) -> 
         time.sleep(0.001)
     for pid in stopped:
         os.kill(pid, signal.SIGSTOP)
-    seen: list[TransferProgress] = []
     try:
+        yield
+    finally:
+        for pid in stopped:
+            with contextlib.suppress(ProcessLookupError):  # gone: cancelled as it should be
+                os.kill(pid, signal.SIGCONT)
+
+
+async def test_cancel_stops_the_import(host: MachinedHost, importd: Importd) -> None:
+    tarball = labkit.ensure_rootfs()
+    name = f"{PREFIX}d"
+    transfer = await host.import_image(str(tarball), name, "tar")
+    # The lab's root imports in well under a second from the page cache, faster
+    # than one progress reading at times (CI saw it end before the cancel).
+    # (paused() blocks the event loop on purpose: our pump cannot feed it either.)
+    seen: list[TransferProgress] = []
+    with paused(importd):
         with pytest.raises(HostError, match="cancelled"):
             async with asyncio.timeout(60):
                 async for progress in transfer.updates():
                     seen.append(progress)  # counted per 1 MiB written: may stay 0 here
                     await transfer.cancel()
-    finally:
-        for pid in stopped:
-            with contextlib.suppress(ProcessLookupError):  # gone: cancelled as it should be
-                os.kill(pid, signal.SIGCONT)
     assert seen and not seen[-1].finished
     assert seen[-1].done_bytes < tarball.stat().st_size  # stopped part way
     assert name not in await names(host)
@@ -255,29 +264,17 @@ def test_cli_ctrl_c_cancels_the_import(lab_host: labkit.FlatLab, importd: Import
         [*command, "--bus", lab_host.bus_address],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
-    stopped: list[int] = []
     try:
-        # The lab's root imports in well under a second from the page cache: the
-        # import's worker is paused as soon as importd starts it, so that it cannot
-        # finish before the ^C lands. importd's cancel sends it SIGTERM and then
-        # SIGCONT, as it does to any worker.
-        deadline = time.monotonic() + 30
-        while not stopped:
-            assert time.monotonic() < deadline, "importd never started a worker"
-            stopped = importd.workers()
-            time.sleep(0.001)
-        for pid in stopped:
-            os.kill(pid, signal.SIGSTOP)
-        while name not in importd.transfers():
-            assert time.monotonic() < deadline, "the import is not listed"
-            time.sleep(0.05)
-        time.sleep(0.3)  # the command has its transfer's id
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        # The lab's root imports in well under a second from the page cache.
+        with paused(importd):
+            deadline = time.monotonic() + 30
+            while name not in importd.transfers():
+                assert time.monotonic() < deadline, "the import is not listed"
+                time.sleep(0.05)
+            time.sleep(0.3)  # the command has its transfer's id
+            proc.send_signal(signal.SIGINT)
+            out, err = proc.communicate(timeout=60)
     finally:
-        for pid in stopped:
-            with contextlib.suppress(ProcessLookupError):  # gone: cancelled as it should be
-                os.kill(pid, signal.SIGCONT)
         if proc.poll() is None:
             proc.kill()
             proc.wait()
