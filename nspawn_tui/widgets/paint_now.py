@@ -39,8 +39,8 @@ _NEEDS = (
     "_set_dirty", "_layout_cache", "_rich_style_cache",
 )  # fmt: skip
 
-#: the open batch: its screen and the (widget, regions) it holds
-_batch: tuple[Screen[Any], list[tuple[Widget, tuple[Region, ...]]]] | None = None
+#: the open batch: the (widget, regions) it holds
+_batch: list[tuple[Widget, tuple[Region, ...]]] | None = None
 #: whether this Textual has what is used (known at the first batch drawn)
 _available: bool | None = None
 
@@ -63,7 +63,7 @@ def refresh_lines(widget: Widget, *regions: Region) -> None:
     if _batch is None:
         widget.refresh(*regions)
     else:
-        _batch[1].append((widget, regions))
+        _batch.append((widget, regions))
 
 
 @contextmanager
@@ -74,7 +74,7 @@ def paint_batch(screen: Screen[Any]) -> Iterator[None]:
         yield
         return
     pending: list[tuple[Widget, tuple[Region, ...]]] = []
-    _batch = (screen, pending)
+    _batch = pending
     try:
         yield
     finally:
