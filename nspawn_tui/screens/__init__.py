@@ -4,8 +4,10 @@ Owns what the user sees full-screen or as a modal: the dashboard (and its
 actions), the journal view, the record view, help, confirmations, the kill
 picker, the shell prompt, the limits and settings editors, the export
 prompt, the processes and images screens, the create form and its progress
-view; and the compositor the full screens draw their partial updates with
-(``span_compositor``: only the widgets and lines under a change).  It may
+view; the modals' base (``modal``); and the compositors the screens draw
+with (``span_compositor``: the full screens' partial updates drawn from only
+the widgets and lines under a change, and a map that marks where a widget
+removed after a scroll was, for every screen).  It may
 import Textual,
 :mod:`nspawn_tui.widgets`, :mod:`nspawn_tui.view`, :mod:`nspawn_tui.safe`,
 the Host and the types of its answers (:mod:`nspawn_tui.host.base`, :mod:`nspawn_tui.host.events`,

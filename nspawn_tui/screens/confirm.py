@@ -9,11 +9,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from nspawn_tui.config.model import Config
 from nspawn_tui.safe import clean
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.widgets.safe_text import plain
 
 
@@ -28,7 +28,7 @@ def asks(app: App[Any], action_class: str) -> bool:
     return config_of(app).asks(action_class)
 
 
-class ConfirmScreen(ModalScreen[bool]):
+class ConfirmScreen(Modal[bool]):
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n,escape", "answer(False)", "No", id="confirm.no"),

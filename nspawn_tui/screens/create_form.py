@@ -29,6 +29,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from nspawn_tui.create.model import CreatePlan, CreateSupport
 from nspawn_tui.host.base import Host, HostError
+from nspawn_tui.screens.span_compositor import use_map_compositor
 from nspawn_tui.view.create_form import (
     DISTRO_LABELS,
     DISTROS,
@@ -137,6 +138,7 @@ class CreateForm(Screen[None]):
         self, host: Host, support: CreateSupport | None = None, hasher: Hasher | None = None
     ) -> None:
         super().__init__()
+        use_map_compositor(self)
         self.host = host
         self.support = support
         self.hasher = hasher

@@ -21,11 +21,11 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from nspawn_tui.journal.export import ExportError, write_export
 from nspawn_tui.journal.sources import LogRecord
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import plain
 
@@ -41,7 +41,7 @@ class ExportDone:
     raw: bool
 
 
-class ExportPrompt(ModalScreen[ExportDone | None]):
+class ExportPrompt(Modal[ExportDone | None]):
     """Ask for a path (and raw or not), write ``records`` there."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export_prompt.cancel")]

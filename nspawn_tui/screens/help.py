@@ -19,11 +19,12 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Static
 
 from nspawn_tui.screens.app_keys import ATTACH_ACTIONS as ATTACH_ACTIONS  # its old home
 from nspawn_tui.screens.logs import LogsScreen
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.log_view import LogView
 
@@ -153,7 +154,7 @@ def section_table(section: HelpSection, disabled_reason: str) -> Table:
     return table
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Modal[None]):
     """Every key of the screen below and what it does (see :func:`help_sections`)."""
 
     BINDINGS = [

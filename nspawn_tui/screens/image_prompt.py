@@ -17,9 +17,9 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Static
 
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import plain
 
@@ -30,7 +30,7 @@ class ImageAnswer:
     checked: bool = False
 
 
-class ImagePrompt(ModalScreen[ImageAnswer | None]):
+class ImagePrompt(Modal[ImageAnswer | None]):
     """Ask for one value; dismissed with an :class:`ImageAnswer`, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="image_prompt.cancel")]

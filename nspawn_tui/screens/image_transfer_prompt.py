@@ -18,11 +18,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from nspawn_tui.host.images import EXPORT_KINDS, IMPORT_KINDS
 from nspawn_tui.images.names import name_problem
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.units.names import machinectl
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import plain
@@ -47,7 +47,7 @@ class TransferRequest:
     force: bool = False
 
 
-class TransferPrompt(ModalScreen[TransferRequest | None]):
+class TransferPrompt(Modal[TransferRequest | None]):
     """Import (``image`` None: a name is asked) or export of ``image`` to a new file."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="transfer_prompt.cancel")]

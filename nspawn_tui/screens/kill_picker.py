@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.units.names import KILL_SIGNALS
 from nspawn_tui.widgets.safe_text import plain
 
@@ -22,7 +22,7 @@ class KillChoice:
     who: str  # "leader" or "all"
 
 
-class KillPicker(ModalScreen[KillChoice | None]):
+class KillPicker(Modal[KillChoice | None]):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="kill_picker.cancel"),
         Binding("a", "toggle_who", "Leader/all", id="kill_picker.who"),

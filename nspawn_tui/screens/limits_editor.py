@@ -17,10 +17,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from nspawn_tui.safe import cell_width, clean_lines
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.units.limits import (
     FIELDS_BY_NAME,
     LIMIT_FIELDS,
@@ -59,7 +59,7 @@ def message_id(name: str) -> str:
     return f"limit-msg-{name}"
 
 
-class LimitsEditor(ModalScreen[LimitsRequest | None]):
+class LimitsEditor(Modal[LimitsRequest | None]):
     """Modal editor of CPUQuota, CPUWeight, MemoryMax, ... for ``machines``."""
 
     BINDINGS = [

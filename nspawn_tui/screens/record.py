@@ -11,12 +11,12 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from nspawn_tui.host.base import HostError
 from nspawn_tui.journal.sources import PRIORITY_NAMES, LogRecord, format_time
 from nspawn_tui.safe import clean, clean_lines
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.widgets.safe_text import plain
 
 #: Given a record, returns all of its journal fields (e.g. journalctl --cursor);
@@ -41,7 +41,7 @@ def fields_table(fields: Mapping[str, str], tz: tzinfo | None = None) -> Table:
     return table
 
 
-class RecordScreen(ModalScreen[None]):
+class RecordScreen(Modal[None]):
     """All fields of a record; fetched in full when a fetcher is given."""
 
     BINDINGS = [

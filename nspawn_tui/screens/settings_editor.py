@@ -15,10 +15,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static, TextArea
 
 from nspawn_tui.nspawn.settings import SettingsFile
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.widgets.safe_text import plain
 from nspawn_tui.widgets.safe_text_area import SafeTextArea, clean_edit_text, is_editable
 
@@ -32,7 +32,7 @@ READ_ONLY_NOTICE = (
 )
 
 
-class SettingsEditor(ModalScreen[str | None]):
+class SettingsEditor(Modal[str | None]):
     """A TextArea with the file; ctrl+s saves (if valid), Escape cancels."""
 
     BINDINGS = [

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import plain
 
@@ -35,7 +35,7 @@ class ShellRequest:
     command: tuple[str, ...]
 
 
-class ShellPrompt(ModalScreen[ShellRequest | None]):
+class ShellPrompt(Modal[ShellRequest | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="shell_prompt.cancel")]
     DEFAULT_CSS = """
     ShellPrompt { align: center middle; }

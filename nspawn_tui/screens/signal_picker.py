@@ -6,17 +6,17 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from nspawn_tui.safe import clean
 from nspawn_tui.screens.confirm import ConfirmScreen
+from nspawn_tui.screens.modal import Modal
 from nspawn_tui.units.names import KILL_SIGNALS
 from nspawn_tui.widgets.safe_text import plain
 
 
-class SignalPicker(ModalScreen[int | None]):
+class SignalPicker(Modal[int | None]):
     """The signals of the kill picker, for one process: dismissed with its number or None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="signal_picker.cancel")]

@@ -16,10 +16,22 @@ piece; a line is done as soon as its pieces under changes are filled. What
 reaches the terminal is unchanged (``tests/functional/test_span_compositor.py``
 replays every update on a grid of cells and compares it with a full redraw).
 
+Both compositors here also mend a gap of Textual 8's (:class:`MapCompositor`):
+after a scroll, Textual re-arranges only what is visible and leaves its map of
+every widget to be built again when next read.  A widget removed after that
+(a toast expiring from a stack that had scrolled) is gone from the rebuilt
+map before the layout compares old and new, so nothing marks where it was
+and its text stays on the terminal.  :class:`MapCompositor` marks, when the
+map is built again, what changed since the last drawn map, as a layout does.
+Every screen of the app gets one: the full screens draw with the
+span compositor, the others (:class:`~nspawn_tui.screens.modal.Modal`, the
+create form) with :func:`use_map_compositor`.
+
 It leans on Textual's compositor internals (``cuts``, ``visible_widgets``,
-``_dirty_regions``, ``_regions_to_spans``, ``ChopsUpdate``): if a Textual
-release no longer has them, :func:`use_span_compositor` leaves the screen
-with Textual's own compositor.
+``full_map``, ``_full_map``, ``_visible_map``, ``_dirty_regions``,
+``_regions_to_spans``, ``ChopsUpdate``): if a Textual release no longer has
+them, :func:`use_span_compositor` and :func:`use_map_compositor` leave the
+screen with Textual's own compositor.
 """
 
 from __future__ import annotations
@@ -28,15 +40,34 @@ import inspect
 from bisect import bisect_left
 from typing import Any
 
-from textual._compositor import ChopsUpdate, Compositor
+from textual._compositor import ChopsUpdate, Compositor, CompositorMap
 from textual.geometry import Region
 from textual.screen import Screen
 from textual.strip import Strip
 
-__all__ = ["SpanCompositor", "available", "use_span_compositor"]
+__all__ = [
+    "MapCompositor",
+    "SpanCompositor",
+    "available",
+    "use_map_compositor",
+    "use_span_compositor",
+]
 
-_CLASS_NEEDS = ("cuts", "visible_widgets", "_regions_to_spans", "render_partial_update")
-_INSTANCE_NEEDS = ("_dirty_regions", "size")
+_CLASS_NEEDS = (
+    "cuts",
+    "visible_widgets",
+    "full_map",
+    "_regions_to_spans",
+    "render_partial_update",
+)
+_INSTANCE_NEEDS = (
+    "_dirty_regions",
+    "size",
+    "root",
+    "_full_map",
+    "_full_map_invalidated",
+    "_visible_map",
+)
 _UPDATE_NEEDS = ("chops", "spans", "chop_ends")
 
 
@@ -51,7 +82,37 @@ def available() -> bool:
     )
 
 
-class SpanCompositor(Compositor):
+class MapCompositor(Compositor):
+    """Textual's compositor whose map, built again when read, marks what moved.
+
+    Textual builds the map of every widget again on the next read after a
+    scroll (or a widget it did not know).  If widgets were removed or moved in
+    between, the layout that follows compares the new map with the rebuilt
+    one, finds nothing changed and leaves their old cells on the terminal.
+    Here the rebuilt map is compared with the map last drawn (the visible
+    one after a scroll), and the cells of what changed are marked for the
+    next frame, as Textual's layout marks them.
+    """
+
+    @property
+    def full_map(self) -> CompositorMap:
+        if self.root is None or not self._full_map_invalidated:
+            return super().full_map
+        drawn = self._visible_map if self._visible_map is not None else self._full_map
+        rebuilt = super().full_map
+        if self.size.region not in self._dirty_regions:  # a full redraw covers all
+            changes = rebuilt.items() ^ drawn.items()
+            self._dirty_regions.update(
+                region
+                for region in (
+                    geometry.clip.intersection(geometry.region) for _, geometry in changes
+                )
+                if region
+            )
+        return rebuilt
+
+
+class SpanCompositor(MapCompositor):
     """Textual's compositor with a partial update that draws only what it sends."""
 
     def render_partial_update(self) -> ChopsUpdate | None:
@@ -123,7 +184,20 @@ def use_span_compositor(screen: Screen[Any]) -> bool:
     Returns ``False`` and leaves Textual's compositor when this Textual lacks
     what the span compositor uses.
     """
+    return _use(screen, SpanCompositor)
+
+
+def use_map_compositor(screen: Screen[Any]) -> bool:
+    """Give *screen* a :class:`MapCompositor` (call from its ``__init__``).
+
+    For screens that keep Textual's partial updates (modals draw the screens
+    below them through it).  Returns ``False`` as :func:`use_span_compositor`.
+    """
+    return _use(screen, MapCompositor)
+
+
+def _use(screen: Screen[Any], kind: type[MapCompositor]) -> bool:
     if not _AVAILABLE or not isinstance(getattr(screen, "_compositor", None), Compositor):
         return False
-    screen._compositor = SpanCompositor()
+    screen._compositor = kind()
     return True
