@@ -5,9 +5,9 @@ Never imports Textual.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from nspawn_tui.journal.patterns import SearchPattern
 from nspawn_tui.journal.records import LogRecord, record_matches
 
 
@@ -18,7 +18,7 @@ class LogFilter:
     max_priority: int | None = None  # show priorities 0..max (records without one always)
     unit: str | None = None
     machines: frozenset[str] | None = None
-    grep: re.Pattern[str] | None = None  # only records matching this
+    grep: SearchPattern | None = None  # only records matching this
 
     def accepts(self, record: LogRecord) -> bool:
         return self.keeps(record.priority, record.unit, record.machine) and (

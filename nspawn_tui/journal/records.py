@@ -2,9 +2,10 @@
 
 The data classes of the log view (:class:`LogRecord`, :class:`LogBatch`,
 :class:`SourceStatus`, :class:`LogOptions`), the parser, the split of a
-journal cursor into its parts (the store keeps them compactly) and the
-search of records (:func:`compile_search`). Import them
-from :mod:`nspawn_tui.journal.sources`. Never imports Textual.
+journal cursor into its parts (the store keeps them compactly) and whether a
+record matches a search (:func:`record_matches`; searches are compiled in
+:mod:`.patterns`). Import them from :mod:`nspawn_tui.journal.sources`.
+Never imports Textual.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ import itertools
 import json
 import re
 import sys
-import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Final, Literal
 
+from nspawn_tui.journal.patterns import SearchPattern
 from nspawn_tui.safe import clean, clean_lines
 
 #: Fields the log view needs; asking journalctl for only these halves its cost.
@@ -305,36 +306,9 @@ def format_record_text(record: LogRecord, tz: tzinfo | None = None, *, raw: bool
     return "\n".join([head, *("    " + rest for rest in lines[1:])])
 
 
-class SearchError(ValueError):
-    """A search pattern that cannot be used, with a message fit to show."""
-
-
-def compile_search(text: str) -> re.Pattern[str]:
-    """A search as a pattern: ``re:EXPR`` is a regular expression, anything
-    else plain text; both ignore case unless the text has a capital letter."""
-    regex = text.startswith("re:")
-    body = text[3:] if regex else text
-    if not body:
-        raise SearchError("empty search")
-    flags = 0 if any(c.isupper() for c in body) else re.IGNORECASE
-    try:
-        # re warns about some patterns ("[[": possible nested set) on stderr,
-        # which is the terminal the UI draws on: not a word of it
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return re.compile(body if regex else re.escape(body), flags)
-    except re.error as error:
-        raise SearchError(f"bad regular expression: {error}") from error
-    except OverflowError as error:  # a{99999999999}: re says so with OverflowError
-        raise SearchError(f"bad regular expression: {error}") from error
-    except RecursionError:  # thousands of nested groups
-        raise SearchError("bad regular expression: nested too deeply") from None
-
-
-def record_matches(pattern: re.Pattern[str], record: LogRecord) -> bool:
+def record_matches(pattern: SearchPattern, record: LogRecord) -> bool:
     """Whether ``pattern`` occurs in the message or identifier of ``record``."""
-    search = pattern.search
-    return search(record.message) is not None or search(record.identifier) is not None
+    return pattern.found(record.message) or pattern.found(record.identifier)
 
 
 def parse_lines(lines: Iterable[bytes], machine: str) -> LogBatch:

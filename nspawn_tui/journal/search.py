@@ -2,22 +2,30 @@
 
 The store mixes :class:`Searching` in: a pattern is looked for in a record's
 message and identifier (an identifier's verdict kept per shared entry), over
-the visible rows, forwards or backwards, wrapping or not. Never imports Textual.
+the visible rows, forwards or backwards, wrapping or not.  A scan stops with
+:class:`~nspawn_tui.journal.patterns.SearchTooSlow` once it has taken
+:data:`~nspawn_tui.journal.patterns.SCAN_BUDGET` (a line alone, past its own
+limit, raises it too). Never imports Textual.
 """
 
 from __future__ import annotations
 
-import re
 from array import array
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from itertools import chain
+from time import monotonic
 from typing import Any
+
+from nspawn_tui.journal.patterns import SCAN_BUDGET, SearchPattern
+
+#: lines searched between two looks at the clock
+_CLOCK_EVERY = 64
 
 
 class Searching:
     """The search half of a LogStore: what it reads of the store is declared here."""
 
-    search: re.Pattern[str] | None
+    search: SearchPattern | None
     _search_ident: dict[int, bool]
     _table: list[Any]  # each entry has an ``identifier``
     _shared: array[int]
@@ -26,14 +34,14 @@ class Searching:
     _base: int
 
     def _hit(
-        self, pattern: re.Pattern[str], idents: dict[int, bool], shared: int, message: str
+        self, pattern: SearchPattern, idents: dict[int, bool], shared: int, message: str
     ) -> bool:
         found = idents.get(shared)
         if found is None:
-            found = idents[shared] = pattern.search(self._table[shared].identifier) is not None
-        return found or pattern.search(message) is not None
+            found = idents[shared] = pattern.found(self._table[shared].identifier)
+        return found or pattern.found(message)
 
-    def set_search(self, pattern: re.Pattern[str] | None) -> None:
+    def set_search(self, pattern: SearchPattern | None) -> None:
         self.search = pattern
         self._search_ident.clear()
 
@@ -63,7 +71,20 @@ class Searching:
 
     def _first_match(self, order: Iterable[int]) -> int | None:
         matches = self._matcher()
-        return None if matches is None else next((at for at in order if matches(at)), None)
+        if matches is None:
+            return None
+        return next((at for at in self._within_budget(order) if matches(at)), None)
+
+    def _within_budget(self, order: Iterable[int]) -> Iterator[int]:
+        """``order``, stopped with SearchTooSlow once the scan has taken SCAN_BUDGET."""
+        deadline = monotonic() + SCAN_BUDGET
+        for done, at in enumerate(order):
+            if done and not done % _CLOCK_EVERY and monotonic() > deadline:
+                assert self.search is not None  # a scan runs for a search only
+                raise self.search.too_slow(
+                    f"{done:,} of {len(self._vis):,} lines searched in {SCAN_BUDGET:g} s"
+                )
+            yield at
 
     def next_match(self, from_index: int, *, wrap: bool = True) -> int | None:
         """The first visible index after ``from_index`` whose record matches the search."""
@@ -81,4 +102,6 @@ class Searching:
 
     def match_count(self) -> int:
         matches = self._matcher()
-        return 0 if matches is None else sum(1 for at in range(len(self._vis)) if matches(at))
+        if matches is None:
+            return 0
+        return sum(1 for at in self._within_budget(range(len(self._vis))) if matches(at))

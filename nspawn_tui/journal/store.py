@@ -21,7 +21,6 @@ Never imports Textual.
 
 from __future__ import annotations
 
-import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
@@ -31,9 +30,11 @@ from operator import attrgetter
 from typing import Any, NamedTuple, TypeAlias, overload
 
 from nspawn_tui.journal.filters import LogFilter as LogFilter  # re-exported
+from nspawn_tui.journal.patterns import SearchError as SearchError  # re-exported
+from nspawn_tui.journal.patterns import SearchPattern
+from nspawn_tui.journal.patterns import SearchTooSlow as SearchTooSlow
+from nspawn_tui.journal.patterns import compile_search as compile_search
 from nspawn_tui.journal.records import LogRecord, split_cursor
-from nspawn_tui.journal.records import SearchError as SearchError  # re-exported
-from nspawn_tui.journal.records import compile_search as compile_search
 from nspawn_tui.journal.search import Searching
 
 DEFAULT_SCROLLBACK = 10_000
@@ -110,7 +111,7 @@ class LogStore(Searching):
         self._scrollback = scrollback
         self._filter = LogFilter()
         self._active = False  # the filter's .active
-        self.search: re.Pattern[str] | None = None
+        self.search: SearchPattern | None = None
         self.received = 0  # records ever added
         self.dropped = 0  # records dropped for the scrollback limit
         self._reset()

@@ -27,6 +27,7 @@ from nspawn_tui.journal.store import (
     LogFilter,
     LogStore,
     SearchError,
+    SearchTooSlow,
     compile_search,
 )
 from nspawn_tui.safe import clean
@@ -210,27 +211,39 @@ class LogsScreen(Screen[None]):
         self.restart()
 
     def action_next_match(self) -> None:
-        if not self.search_text:
-            self.message = "no search: press /"
-        elif not self.log_view.jump_next():
-            self.message = f"no match for {self.search_text}"
-        else:
-            self.message = ""
-        self.update_status()
+        self._jump(self.log_view.jump_next)
 
     def action_prev_match(self) -> None:
+        self._jump(self.log_view.jump_prev)
+
+    def _jump(self, jump: Callable[[], bool]) -> None:
         if not self.search_text:
             self.message = "no search: press /"
-        elif not self.log_view.jump_prev():
-            self.message = f"no match for {self.search_text}"
         else:
-            self.message = ""
+            try:
+                found = jump()
+            except SearchTooSlow as error:  # lines that came since made it too slow
+                self._drop_search(str(error))
+                return
+            self.message = "" if found else f"no match for {self.search_text}"
         self.update_status()
+
+    def _drop_search(self, reason: str) -> None:
+        """The search took too long: no search any more, and why (status and toast)."""
+        self.search_text = ""
+        self.log_view.set_search(None)
+        self.message = reason
+        notify_plain(self, reason, severity="warning")
+        self.update_status()
+
+    def on_log_view_search_dropped(self, event: LogView.SearchDropped) -> None:
+        self._drop_search(event.reason)
 
     def set_search(self, text: str) -> bool:
         """Search for ``text`` (``re:`` for a regular expression; empty clears).
 
-        False, with the search unchanged, when ``text`` is a bad expression.
+        False, with the search unchanged, when ``text`` is a bad expression or
+        too slow on the lines shown (:class:`SearchTooSlow`).
         """
         if not text:
             self.search_text = ""
@@ -245,9 +258,19 @@ class LogsScreen(Screen[None]):
             self.message = str(error)
             self.update_status()
             return False
+        kept = self.log_view.store.search, self.search_text
         self.search_text = text
         self.log_view.set_search(pattern)
-        self.action_prev_match()
+        try:
+            found = self.log_view.jump_prev()
+        except SearchTooSlow as error:
+            self.log_view.set_search(kept[0])
+            self.search_text = kept[1]
+            self.message = str(error)
+            self.update_status()
+            return False
+        self.message = "" if found else f"no match for {text}"
+        self.update_status()
         return True
 
     # ------------------------------------------------------------- prompt

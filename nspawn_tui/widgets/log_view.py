@@ -9,7 +9,6 @@ moving up pauses it, ``end``/``F`` resume.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Iterable
 from datetime import tzinfo
@@ -27,6 +26,7 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from nspawn_tui.journal.patterns import SearchPattern, SearchTooSlow
 from nspawn_tui.journal.sources import LogRecord, format_time
 from nspawn_tui.journal.store import AddResult, LogFilter, LogStore
 from nspawn_tui.safe import cell_width, clean
@@ -170,6 +170,18 @@ class LogView(ScrollView, can_focus=True):
         def control(self) -> LogView:
             return self.log_view
 
+    class SearchDropped(Message):
+        """The search took too long on a line being drawn: it was dropped."""
+
+        def __init__(self, log_view: LogView, reason: str) -> None:
+            super().__init__()
+            self.log_view = log_view
+            self.reason = reason
+
+        @property
+        def control(self) -> LogView:
+            return self.log_view
+
     def __init__(
         self,
         store: LogStore | None = None,
@@ -258,7 +270,7 @@ class LogView(ScrollView, can_focus=True):
             self.move_cursor(at if at is not None else len(self.store) - 1)
         self.refresh()
 
-    def set_search(self, pattern: re.Pattern[str] | None) -> None:
+    def set_search(self, pattern: SearchPattern | None) -> None:
         """Highlight matches of ``pattern`` (None: no search)."""
         self.store.set_search(pattern)
         self._cache.clear()
@@ -430,10 +442,15 @@ class LogView(ScrollView, can_focus=True):
         pattern = self.store.search
         if pattern is not None:
             match_style = self._style("match")
-            for start, part in ((who_start, who), (msg_start, line)):
-                for found in pattern.finditer(part):
-                    if found.end() > found.start():
-                        text.stylize(match_style, start + found.start(), start + found.end())
+            try:
+                for start, part in ((who_start, who), (msg_start, line)):
+                    for begin, end in pattern.spans(part):
+                        text.stylize(match_style, start + begin, start + end)
+            except SearchTooSlow as error:  # this line would stall every frame: drop the search
+                self.store.set_search(None)
+                self._cache.clear()
+                self.refresh()
+                self.post_message(self.SearchDropped(self, str(error)))
         segments = Segment.apply_style(text.render(self.app.console), self.rich_style)
         strip = safe_strip(Strip(list(segments), cell_len(text.plain)))
         self._cache[record.seq] = strip

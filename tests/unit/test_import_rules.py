@@ -81,7 +81,7 @@ RULES: dict[str, Rule] = {
     "nspawn_tui.safe": Rule(external=("rich",)),
     "nspawn_tui.units": Rule(),
     "nspawn_tui.nspawn": Rule(internal=("nspawn_tui.units",)),
-    "nspawn_tui.journal": Rule(internal=("nspawn_tui.safe",)),
+    "nspawn_tui.journal": Rule(internal=("nspawn_tui.safe",), external=("regex",)),
     "nspawn_tui.terminal": Rule(external=("psutil",)),
     "nspawn_tui.view": Rule(
         internal=(

@@ -107,7 +107,7 @@ def test_search_jumps_forward_and_back_with_wrap() -> None:
 
 def test_regex_search_and_bad_regex() -> None:
     pattern = compile_search(r"re:\d{3}")
-    assert pattern.search("code 404") and not pattern.search("code 40")
+    assert pattern.found("code 404") and not pattern.found("code 40")
     with pytest.raises(SearchError, match="bad regular expression"):
         compile_search("re:(")
     with pytest.raises(SearchError):
