@@ -307,8 +307,8 @@ def format_record_text(record: LogRecord, tz: tzinfo | None = None, *, raw: bool
 
 
 def record_matches(pattern: SearchPattern, record: LogRecord) -> bool:
-    """Whether ``pattern`` occurs in the message or identifier of ``record``."""
-    return pattern.found(record.message) or pattern.found(record.identifier)
+    """Whether ``pattern`` occurs in the message or identifier of ``record`` as shown."""
+    return pattern.found(clean_lines(record.message)) or pattern.found(clean(record.identifier))
 
 
 def parse_lines(lines: Iterable[bytes], machine: str) -> LogBatch:

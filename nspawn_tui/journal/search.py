@@ -1,7 +1,8 @@
 """Searching the visible records of a :class:`~nspawn_tui.journal.store.LogStore`.
 
 The store mixes :class:`Searching` in: a pattern is looked for in a record's
-message and identifier (an identifier's verdict kept per shared entry), over
+message and identifier as they are shown (cleaned: an ESC is the ``^[`` on
+the screen), an identifier's verdict kept per shared entry, over
 the visible rows, forwards or backwards, wrapping or not.  A scan stops with
 :class:`~nspawn_tui.journal.patterns.SearchTooSlow` once it has taken
 :data:`~nspawn_tui.journal.patterns.SCAN_BUDGET` (a line alone, past its own
@@ -17,6 +18,7 @@ from time import monotonic
 from typing import Any
 
 from nspawn_tui.journal.patterns import SCAN_BUDGET, SearchPattern
+from nspawn_tui.safe import clean, clean_lines
 
 #: lines searched between two looks at the clock
 _CLOCK_EVERY = 64
@@ -38,8 +40,8 @@ class Searching:
     ) -> bool:
         found = idents.get(shared)
         if found is None:
-            found = idents[shared] = pattern.found(self._table[shared].identifier)
-        return found or pattern.found(message)
+            found = idents[shared] = pattern.found(clean(self._table[shared].identifier))
+        return found or pattern.found(clean_lines(message))
 
     def set_search(self, pattern: SearchPattern | None) -> None:
         self.search = pattern

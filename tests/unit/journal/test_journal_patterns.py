@@ -101,3 +101,15 @@ def test_a_hostile_line_in_the_store_stops_the_scan() -> None:
 def test_bad_searches_are_search_errors(text: str) -> None:
     with pytest.raises(SearchError):
         compile_search(text)
+
+
+def test_a_search_finds_what_the_screen_shows() -> None:
+    """An ESC is drawn as ``^[`` (nspawn_tui.safe.clean): searching for that finds it."""
+    store = LogStore()
+    store.add([rec("plain line", 1), rec("\x1b[31mred alert", 2), rec("tab\there", 3)])
+    store.set_search(compile_search("^[[31m"))
+    assert store.next_match(0) == 1 and store.match_count() == 1
+    store.set_search(compile_search(r"re:\^\[\[\d+m"))
+    assert store.match_count() == 1
+    store.set_search(compile_search("tab here"))  # a tab as drawn: to the next 4-column stop
+    assert store.match_count() == 1
