@@ -139,6 +139,16 @@ class JournalError(Exception):
 ArgvFactory = Callable[[str | None], list[str]]
 
 
+def _not_found(program: str) -> str:
+    """Why ``program`` did not start, with the hint that fits it."""
+    name = program.rsplit("/", 1)[-1]
+    hint = {
+        "journalctl": "is systemd installed?",
+        "ssh": "is an OpenSSH client installed?",
+    }.get(name, "is it installed?")
+    return f"{program} not found ({hint})"
+
+
 @dataclass(slots=True)
 class JournalSource:
     """One journalctl reader for one container, restarted after a back-off.
@@ -174,9 +184,7 @@ class JournalSource:
                     env=dict(self.env) if self.env is not None else None,
                 )
             except FileNotFoundError:
-                yield SourceStatus(
-                    self.machine, "error", f"{argv[0]} not found (is systemd installed?)"
-                )
+                yield SourceStatus(self.machine, "error", _not_found(argv[0]))
             except OSError as error:
                 yield SourceStatus(self.machine, "error", f"cannot run {argv[0]}: {error.strerror}")
             else:

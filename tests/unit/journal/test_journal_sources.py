@@ -9,6 +9,8 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+
 from nspawn_tui.journal.sources import (
     JournalSource,
     LogBatch,
@@ -144,3 +146,23 @@ async def test_closing_the_merged_stream_kills_journalctl(tmp_path: Path) -> Non
         not os.path.exists(f"/proc/{pid}")
         or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
     )
+
+
+@pytest.mark.parametrize(
+    ("program", "hint"),
+    [
+        ("no-such-dir/journalctl", "is systemd installed?"),
+        ("no-such-dir/ssh", "is an OpenSSH client installed?"),  # a remote prefix: ssh HOST ...
+        ("no-such-dir/sudo", "is it installed?"),
+    ],
+)
+async def test_a_missing_program_is_named_with_the_hint_that_fits(
+    tmp_path: Path, program: str, hint: str
+) -> None:
+    missing = str(tmp_path / program)
+    source = JournalSource("web", lambda c: [missing, "journalctl", "-M", "web"], retry_delay=0.01)
+    async with asyncio.timeout(20):
+        async for event in follow_journals([source]):
+            assert isinstance(event, SourceStatus) and event.state == "error"
+            assert event.message == f"{missing} not found ({hint})"
+            break
