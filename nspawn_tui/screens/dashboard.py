@@ -33,6 +33,7 @@ from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.host_header import HostHeader
+from nspawn_tui.widgets.keys_in_order import bound_action, type_ahead
 from nspawn_tui.widgets.machine_table import MachineTable
 from nspawn_tui.widgets.paint_now import paint_batch
 from nspawn_tui.widgets.safe_text import notify_plain, plain
@@ -352,35 +353,28 @@ class DashboardScreen(ActionsMixin):
         # burst over SSH) must reach the filter, not the action bindings.
         self.set_focus(box)
 
-    def on_key(self, event: events.Key) -> None:
-        """Open the filter on "/" at once, and give it the keys typed right after.
+    async def on_key(self, event: events.Key) -> None:
+        """Open the filter at once on its key, and give it the keys typed right after.
 
         Keys arrive in bursts over SSH ("/db" in one read) and are all queued
-        before the "/" binding would run: without this, "d" and "b" would
-        toggle the detail panel and boot a machine instead of filtering.
+        for the table before the filter's binding would run: without this,
+        "d" and "b" would toggle the detail panel and boot a machine instead
+        of filtering (:mod:`~nspawn_tui.widgets.keys_in_order`).
         """
         box = self.query_one("#filter", Input)
         filtering = self.focused is box  # set at once; box.has_focus follows later
-        if event.key == "slash" and not filtering:
+        if not filtering and bound_action(self, event.key) == "filter":
             event.stop()
             event.prevent_default()
             self.action_filter()
-        elif filtering and event.is_printable and event.character:
-            event.stop()
-            event.prevent_default()
-            box.insert_text_at_cursor(event.character)
-            self._apply_filter(box.value)
-        elif filtering and event.key == "backspace":
-            event.stop()
-            event.prevent_default()
-            box.action_delete_left()
-            self._apply_filter(box.value)
         elif filtering and event.key == "enter":
             event.stop()
             event.prevent_default()
             self._apply_filter(box.value)
             box.display = bool(box.value)
             self.set_focus(self.query_one(MachineTable))
+        elif await type_ahead(box, event):
+            self._apply_filter(box.value)
         elif not filtering and self._refuse_key(event.key):
             event.stop()
             event.prevent_default()
@@ -424,7 +418,7 @@ class DashboardScreen(ActionsMixin):
         if box.has_focus or box.display:
             box.value = ""
             box.display = False
-            self.query_one(MachineTable).focus()
+            self.set_focus(self.query_one(MachineTable))  # at once: the keys after go there
 
     def action_sort_next(self) -> None:
         table = self.query_one(MachineTable)

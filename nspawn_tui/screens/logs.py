@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import tzinfo
 from typing import Literal
 
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -34,8 +34,9 @@ from nspawn_tui.safe import clean
 from nspawn_tui.screens.export_prompt import ExportDone, ExportPrompt
 from nspawn_tui.screens.record import RecordFetcher, RecordScreen
 from nspawn_tui.screens.span_compositor import use_span_compositor
+from nspawn_tui.widgets.filter_input import FilterInput
+from nspawn_tui.widgets.keys_in_order import bound_action, type_ahead
 from nspawn_tui.widgets.log_view import LogView
-from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
 #: Given the options, the merged events of the machines' journals.
@@ -103,12 +104,13 @@ class LogsScreen(Screen[None]):
         self._pending: list[LogRecord] = []
         self._generation = 0
         self._prompt_mode: PromptMode | None = None
+        self._refused: str | None = None  # the prompt's text last refused (its error shown)
         self._status_text = ""
 
     def compose(self) -> ComposeResult:
         yield self.log_view
         yield Static("", id="log-status", markup=False)
-        yield SafeInput(id="log-prompt")
+        yield FilterInput(self._submit_prompt, id="log-prompt")
         yield Static("", id="log-prompt-error")
 
     def on_mount(self) -> None:
@@ -288,8 +290,9 @@ class LogsScreen(Screen[None]):
             )
             prompt.value = self.options.unit or ""
         self._prompt_error("")
+        self._refused = None
         prompt.add_class("-shown")
-        prompt.focus()
+        self.set_focus(prompt)  # at once: the keys typed right after go there
 
     def _prompt_error(self, text: str) -> None:
         """The line under the prompt: why what was typed is refused (empty hides it)."""
@@ -303,21 +306,51 @@ class LogsScreen(Screen[None]):
         prompt.remove_class("-shown")
         self._prompt_error("")
         self._prompt_mode = None
-        self.log_view.focus()
+        self._refused = None
+        self.set_focus(self.log_view)
 
     def on_input_changed(self, event: Input.Changed) -> None:
+        """An edit clears the error line; not the changes of the keys typed before the
+        Enter that was refused (in one burst, Enter is handled before them)."""
         event.stop()
-        if self._prompt_mode is not None:
+        prompt = self.query_one("#log-prompt", Input)
+        if self._prompt_mode is not None and prompt.value != self._refused:
             self._prompt_error("")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        mode, value = self._prompt_mode, event.value.strip()
+    async def on_key(self, event: events.Key) -> None:
+        """A prompt's key opens it at once, and the keys typed right after go there.
+
+        Keys arrive in bursts over SSH ("/boot" in one read), all queued for
+        the journal before the prompt's binding would run: without this, "b"
+        would cycle the boot and "u" open the unit prompt
+        (:mod:`~nspawn_tui.widgets.keys_in_order`).
+        """
+        prompt = self.query_one("#log-prompt", Input)
+        action = None if self._prompt_mode is not None else bound_action(self, event.key)
+        if action is not None and action.startswith("prompt("):
+            event.stop()
+            event.prevent_default()
+            await self.run_action(action)
+        elif self._prompt_mode is not None and event.key == "enter" and self.focused is prompt:
+            event.stop()
+            event.prevent_default()
+            self._submit_prompt(prompt.value)
+        elif await type_ahead(prompt, event):
+            return
+        elif self._prompt_mode is not None and bound_action(self, event.key) == "back":
+            event.stop()  # Escape (q is typed in): closed at once, the keys after go to the view
+            event.prevent_default()
+            self._close_prompt()
+
+    def _submit_prompt(self, text: str) -> None:
+        """Enter in the prompt: search, or read another unit (the focus moves at once)."""
+        mode, value = self._prompt_mode, text.strip()
         if mode == "search":
             if not self.set_search(value):
                 # the search stays as it was; the prompt stays open to fix the expression
                 kept = f" (Escape keeps /{self.search_text})" if self.search_text else ""
                 self._prompt_error(self.message + kept)
+                self._refused = text
                 return
         elif mode == "unit":
             self.options = replace(self.options, unit=value or None)

@@ -25,6 +25,7 @@ from nspawn_tui.screens.signal_picker import SignalConfirm, SignalPicker
 from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.units.names import signal_name
 from nspawn_tui.widgets.filter_input import FilterInput
+from nspawn_tui.widgets.keys_in_order import bound_action, type_ahead
 from nspawn_tui.widgets.process_table import ProcessTableView, ProcRow, SortKey, build_rows
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
@@ -239,7 +240,7 @@ class ProcessesScreen(Screen[None]):
         if box.has_focus or box.display:
             box.value = ""
             box.display = False
-            self.query_one(ProcessTableView).focus()
+            self.set_focus(self.query_one(ProcessTableView))  # at once: the keys after go there
             return
         self.dismiss(None)
 
@@ -253,28 +254,26 @@ class ProcessesScreen(Screen[None]):
             return None  # shown disabled; on_key says why when it is pressed
         return True
 
-    def on_key(self, event: events.Key) -> None:
-        """As on the dashboard: "/" opens the filter at once and keys typed after it go there;
-        the key of a refused action says why."""
+    async def on_key(self, event: events.Key) -> None:
+        """As on the dashboard: the filter's key opens it at once and keys typed after it go
+        there; the key of a refused action says why."""
         box = self.query_one("#proc-filter", Input)
         filtering = self.focused is box
-        if event.key == "slash" and not filtering:
+        if not filtering and bound_action(self, event.key) == "filter":
             event.stop()
             event.prevent_default()
             self.action_filter()
-        elif filtering and event.is_printable and event.character:
-            event.stop()
-            event.prevent_default()
-            box.insert_text_at_cursor(event.character)
-        elif filtering and event.key == "backspace":
-            event.stop()
-            event.prevent_default()
-            box.action_delete_left()
         elif filtering and event.key == "enter":
             event.stop()
             event.prevent_default()
             box.display = bool(box.value)
             self.set_focus(self.query_one(ProcessTableView))
+        elif await type_ahead(box, event):
+            return
+        elif filtering and bound_action(self, event.key) == "close":
+            event.stop()  # closed at once: the keys typed after go to the table
+            event.prevent_default()
+            self.action_close()
         elif not filtering and self._refuse_key(event.key):
             event.stop()
             event.prevent_default()

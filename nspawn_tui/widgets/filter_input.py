@@ -1,13 +1,13 @@
-"""FilterInput: a filter line whose Enter hands the keys typed after it to the list at once.
+"""FilterInput: a one-line prompt whose Enter hands the keys typed after it to the list at once.
 
 Over SSH a burst like ``/db`` Enter Space arrives in one read.  The app
 forwards each key to the widget focused when it takes the key from its
 queue, so Space may already wait in the input's own queue when Enter moves
 the focus to the list; Textual's Input would then type it into the filter
-(and a key bubbling up to the screen is handled too late to prevent that).
-Here Enter runs ``on_enter`` at once (it moves the focus), and a key this
-input receives after its focus has gone is passed on to the widget that has
-it now, in the order typed.
+(its Enter posts a message, handled too late to prevent that).  Here Enter
+runs ``on_enter`` at once (it moves the focus, with ``Screen.set_focus``),
+and a key this input receives after its focus has gone is passed on to the
+widget that has it now, in the order typed (:class:`SafeInput`).
 """
 
 from __future__ import annotations
@@ -29,12 +29,7 @@ class FilterInput(SafeInput):
         self._when_entered = on_enter
 
     async def _on_key(self, event: events.Key) -> None:
-        focused = self.screen.focused
-        if focused is not None and focused is not self:
-            # typed after Enter, queued here before the focus moved: the list's key now
-            event.stop()
-            event.prevent_default()
-            focused.post_message(events.Key(event.key, event.character))
+        if self._passed_on(event):  # typed after Enter, queued here: the list's key now
             return
         if event.key == "enter":
             event.stop()

@@ -1,0 +1,196 @@
+"""Keys that arrive in one burst (one read over SSH) take effect in the order typed.
+
+The keys are posted to the app the way its driver does, all before the app
+handles the first (``burst``); Pilot's ``press`` waits after each key and
+would hide the fault.  Textual runs a widget's bindings only after the key
+has bubbled up to the app, and hands each key to the widget focused when
+the app takes it: in a burst, ``abc`` Backspace ``d`` left ``abc``,
+``ct-00`` Ctrl+U ``build`` an empty filter, and ``/boot`` on the journal view
+cycled the boot instead of searching (:mod:`nspawn_tui.widgets.keys_in_order`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC
+
+import pytest
+from textual import events
+from textual.app import App, ComposeResult
+from textual.keys import _character_to_key
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from nspawn_tui.app import NspawnApp
+from nspawn_tui.host.demo.host import DemoHost
+from nspawn_tui.host.demo.journal import DemoJournal
+from nspawn_tui.journal.sources import LogEvent, LogOptions
+from nspawn_tui.screens.dashboard import DashboardScreen
+from nspawn_tui.screens.logs import LogsScreen
+from nspawn_tui.screens.processes import ProcessesScreen
+from nspawn_tui.widgets.detail_panel import DetailPanel
+from nspawn_tui.widgets.safe_input import SafeInput
+from nspawn_tui.widgets.safe_text_area import SafeTextArea
+
+#: named keys and the character a terminal sends for them
+NAMED = {
+    "backspace": "\x08",
+    "ctrl+u": "\x15",
+    "enter": "\r",
+    "escape": "\x1b",
+    "tab": "\t",
+    "left": None,
+}
+
+
+def keys(*parts: str) -> list[events.Key]:
+    """Key events for ``parts``: a named key (``NAMED``) or text, one key per character."""
+    found = []
+    for part in parts:
+        if part in NAMED:
+            found.append(events.Key(part, NAMED[part]))
+        else:
+            found.extend(events.Key(_character_to_key(char), char) for char in part)
+    return found
+
+
+async def burst(pilot: Pilot[None], *parts: str) -> None:
+    """Post every key before the app handles the first, as one read from the terminal."""
+    for key in keys(*parts):
+        pilot.app.post_message(key)
+    for _ in range(5):
+        await pilot.pause(0.05)
+
+
+class Inputs(App[None]):
+    def compose(self) -> ComposeResult:
+        yield SafeInput(id="line")
+        yield SafeTextArea(id="area")
+
+
+@pytest.mark.parametrize(
+    ("typed", "value"),
+    [
+        (("abc", "backspace", "d"), "abd"),
+        (("ct-00", "ctrl+u", "build"), "build"),
+        (("abc", "left", "left", "X"), "aXbc"),
+    ],
+)
+async def test_an_inputs_own_keys_keep_their_place(typed: tuple[str, ...], value: str) -> None:
+    app = Inputs()
+    async with app.run_test() as pilot:
+        line = app.query_one("#line", SafeInput)
+        line.focus()
+        await pilot.pause()
+        await burst(pilot, *typed)
+        assert line.value == value
+
+
+async def test_the_keys_after_tab_go_to_the_next_field() -> None:
+    app = Inputs()
+    async with app.run_test() as pilot:
+        line = app.query_one("#line", SafeInput)
+        line.focus()
+        await pilot.pause()
+        await burst(pilot, "abc", "tab", "xyz")
+        assert line.value == "abc"
+        assert app.query_one("#area", SafeTextArea).text == "xyz"
+
+
+async def test_a_text_areas_own_keys_keep_their_place() -> None:
+    app = Inputs()
+    async with app.run_test() as pilot:
+        area = app.query_one("#area", SafeTextArea)
+        area.focus()
+        await pilot.pause()
+        await burst(pilot, "abc", "backspace", "d", "left", "left", "X")
+        assert area.text == "aXbd"
+
+
+async def dashboard(pilot: Pilot[None]) -> DashboardScreen:
+    for _ in range(200):
+        await pilot.pause(0.02)
+        screen = pilot.app.screen
+        if isinstance(screen, DashboardScreen) and screen.polls >= 1:
+            return screen
+    raise AssertionError("the dashboard never polled")
+
+
+async def test_the_keys_after_slash_go_to_the_dashboards_filter() -> None:
+    host = DemoHost(seed=2, machines=20)
+    app = NspawnApp(host, interval=5)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        screen = await dashboard(pilot)
+        panel = screen.query_one(DetailPanel)
+        shown, mode = panel.display, screen._cpu_mode_text()
+        # c: CPU mode, t: terminate, d: detail, b: boot, l: logs, ctrl+u: half a page up
+        await burst(pilot, "/", "ct-00", "ctrl+u", "build")
+        box = screen.query_one("#filter", Input)
+        assert box.value == "build"
+        assert app.screen is screen  # no dialog, no journal view
+        assert panel.display == shown and screen._cpu_mode_text() == mode
+        await burst(pilot, "enter", "d")  # Enter hands the keys after it to the table
+        assert box.value == "build" and screen.focused is not box
+        assert panel.display != shown
+        await burst(pilot, "/", "escape", "d")
+        assert box.value == "" and not box.display
+        assert panel.display == shown
+
+
+class Journal(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.journal = DemoJournal(seed=5)
+
+    def source(self, options: LogOptions) -> AsyncIterator[LogEvent]:
+        return self.journal.follow(["web", "db"], options)
+
+    def on_mount(self) -> None:
+        options = LogOptions(lines=100, follow=False)
+        self.push_screen(LogsScreen(self.source, ["web", "db"], options=options, tz=UTC))
+
+
+async def test_the_keys_after_slash_go_to_the_journal_search() -> None:
+    app = Journal()
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, LogsScreen) and len(app.screen.log_view.store) == 200:
+                break
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        boot = screen.options.boot
+        await burst(pilot, "/", "sshd boot", "ctrl+u", "sshd")
+        prompt = screen.query_one("#log-prompt", Input)
+        assert prompt.value == "sshd"
+        assert screen.options.boot == boot and screen._prompt_mode == "search"  # b, u: typed
+        cursor = screen.log_view.cursor
+        await burst(pilot, "enter", "N")  # searched, then N: the match before, in the view
+        assert screen.search_text == "sshd" and screen._prompt_mode is None
+        assert prompt.value == "sshd"  # N was not typed into the closed prompt
+        matches = [i for i, r in enumerate(screen.log_view.store.visible) if "sshd" in r.identifier]
+        assert screen.log_view.cursor == matches[-2] and cursor != matches[-2]
+        await burst(pilot, "u", "q", "escape", "p")  # the unit prompt: q typed, Escape closes
+        assert screen._prompt_mode is None
+        assert screen.options.priority is not None  # p cycled the priority after it
+
+
+async def test_the_keys_after_slash_go_to_the_processes_filter() -> None:
+    app = NspawnApp(DemoHost(seed=1, frozen=True), interval=5)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        await dashboard(pilot)
+        await pilot.press("end", "P")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if isinstance(app.screen, ProcessesScreen) and app.screen.reads:
+                break
+        screen = app.screen
+        assert isinstance(screen, ProcessesScreen)
+        order = screen.sort
+        # c, m: sort by CPU or memory on the table; ctrl+u: half a page up
+        await burst(pilot, "/", "cm", "ctrl+u", "sh")
+        box = screen.query_one("#proc-filter", Input)
+        assert box.value == "sh" and screen.sort == order
+        await burst(pilot, "escape", "c")  # closed at once: c sorts the table
+        assert box.value == "" and not box.display
+        assert app.screen is screen and screen.sort != order
