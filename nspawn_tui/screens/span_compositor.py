@@ -102,13 +102,10 @@ class MapCompositor(Compositor):
         rebuilt = super().full_map
         if self.size.region not in self._dirty_regions:  # a full redraw covers all
             changes = rebuilt.items() ^ drawn.items()
-            self._dirty_regions.update(
-                region
-                for region in (
-                    geometry.clip.intersection(geometry.region) for _, geometry in changes
-                )
-                if region
-            )
+            for _, geometry in changes:
+                region = geometry.clip.intersection(geometry.region)
+                if region:
+                    self._dirty_regions.add(region)
         return rebuilt
 
 
