@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from create_kit import SUPPORT, CreateHost, fake_hash
+from pilot_waits import dashboard_polled
 from screen_text import notifications, screen_text
 from textual.app import App
 from textual.pilot import Pilot
@@ -23,7 +24,6 @@ from nspawn_tui.create.model import Bootstrapper, CreateSupport
 from nspawn_tui.create.repos import ForeignRepos
 from nspawn_tui.screens.create_form import CreateForm
 from nspawn_tui.screens.create_progress import CreateProgressScreen
-from nspawn_tui.screens.dashboard import DashboardScreen
 
 
 class FormApp(App[None]):
@@ -238,19 +238,10 @@ async def test_escape_cancels() -> None:
         assert host.plans == []
 
 
-async def dashboard(pilot: Pilot[Any]) -> DashboardScreen:
-    for _ in range(100):
-        await pilot.pause(0.02)
-        screen = pilot.app.screen
-        if isinstance(screen, DashboardScreen) and screen.polls >= 1:
-            return screen
-    raise AssertionError("the dashboard never polled")
-
-
 async def test_n_opens_the_form_with_the_hosts_support() -> None:
     app = NspawnApp(CreateHost(), interval=0.5)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await dashboard(pilot)
+        await dashboard_polled(pilot)
         await pilot.press("n")
         form = await form_of(pilot)
         assert form.support is SUPPORT
@@ -262,7 +253,7 @@ async def test_read_only_refuses_n_without_opening_the_form() -> None:
     host = CreateHost(read_only=True)
     app = NspawnApp(host, interval=0.5)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await dashboard(pilot)
+        screen = await dashboard_polled(pilot)
         await pilot.press("n")
         await pilot.pause(0.1)
         assert app.screen is screen

@@ -4,26 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from pilot_waits import dashboard_polled
 from screen_text import columns, screen_text
 from textual.app import App
 from textual.binding import Binding
-from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo.host import DemoHost
-from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.help import HelpScreen, help_sections
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.widgets.log_view import LogView
-
-
-async def ready(pilot: Pilot[None]) -> DashboardScreen:
-    for _ in range(100):
-        await pilot.pause(0.02)
-        screen = pilot.app.screen
-        if isinstance(screen, DashboardScreen) and screen.polls >= 1:
-            return screen
-    raise AssertionError("the dashboard never polled the host")
 
 
 def shown_rows(text: str) -> dict[str, set[str]]:
@@ -48,7 +38,7 @@ async def test_help_lists_every_binding_of_the_dashboard_and_the_app(
     demo_app: NspawnApp,
 ) -> None:
     async with demo_app.run_test(size=(120, 80)) as pilot:
-        screen = await ready(pilot)
+        screen = await dashboard_polled(pilot)
         in_force = [bound.binding for bound in screen.active_bindings.values()]
         await pilot.press("question_mark")
         await pilot.pause()
@@ -72,7 +62,7 @@ async def test_help_lists_every_binding_of_the_dashboard_and_the_app(
 
 async def test_help_scrolls_in_a_small_terminal(demo_app: NspawnApp) -> None:
     async with demo_app.run_test(size=(80, 24)) as pilot:
-        await ready(pilot)
+        await dashboard_polled(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         text = screen_text(demo_app)
@@ -110,7 +100,7 @@ async def test_help_over_the_journal_view_lists_its_keys() -> None:
 async def test_help_over_the_dashboard_says_the_action_bar_keys() -> None:
     app = NspawnApp(DemoHost(seed=1, frozen=True), interval=0.25)
     async with app.run_test(size=(120, 40)) as pilot:
-        screen = await ready(pilot)
+        screen = await dashboard_polled(pilot)
         await pilot.pause(0.1)
         sections = {section.title: section for section in help_sections(screen)}
         bar = sections.get("In the action bar (tab)")

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC
 
 import pytest
+from pilot_waits import dashboard_polled
 from textual import events
 from textual.app import App, ComposeResult
 from textual.keys import _character_to_key
@@ -25,7 +26,6 @@ from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.host.demo.journal import DemoJournal
 from nspawn_tui.journal.sources import LogEvent, LogOptions
-from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.processes import ProcessesScreen
 from nspawn_tui.widgets.detail_panel import DetailPanel
@@ -69,58 +69,32 @@ class Inputs(App[None]):
 
 
 @pytest.mark.parametrize(
-    ("typed", "value"),
+    ("focused", "typed", "line", "area"),
     [
-        (("abc", "backspace", "d"), "abd"),
-        (("ct-00", "ctrl+u", "build"), "build"),
-        (("abc", "left", "left", "X"), "aXbc"),
+        ("#line", ("abc", "backspace", "d"), "abd", ""),
+        ("#line", ("ct-00", "ctrl+u", "build"), "build", ""),
+        ("#line", ("abc", "left", "left", "X"), "aXbc", ""),
+        ("#line", ("abc", "tab", "xyz"), "abc", "xyz"),  # after Tab: the next field's
+        ("#area", ("abc", "backspace", "d", "left", "left", "X"), "", "aXbd"),
     ],
 )
-async def test_an_inputs_own_keys_keep_their_place(typed: tuple[str, ...], value: str) -> None:
+async def test_the_keys_of_an_input_keep_their_place(
+    focused: str, typed: tuple[str, ...], line: str, area: str
+) -> None:
     app = Inputs()
     async with app.run_test() as pilot:
-        line = app.query_one("#line", SafeInput)
-        line.focus()
+        app.query_one(focused).focus()
         await pilot.pause()
         await burst(pilot, *typed)
-        assert line.value == value
-
-
-async def test_the_keys_after_tab_go_to_the_next_field() -> None:
-    app = Inputs()
-    async with app.run_test() as pilot:
-        line = app.query_one("#line", SafeInput)
-        line.focus()
-        await pilot.pause()
-        await burst(pilot, "abc", "tab", "xyz")
-        assert line.value == "abc"
-        assert app.query_one("#area", SafeTextArea).text == "xyz"
-
-
-async def test_a_text_areas_own_keys_keep_their_place() -> None:
-    app = Inputs()
-    async with app.run_test() as pilot:
-        area = app.query_one("#area", SafeTextArea)
-        area.focus()
-        await pilot.pause()
-        await burst(pilot, "abc", "backspace", "d", "left", "left", "X")
-        assert area.text == "aXbd"
-
-
-async def dashboard(pilot: Pilot[None]) -> DashboardScreen:
-    for _ in range(200):
-        await pilot.pause(0.02)
-        screen = pilot.app.screen
-        if isinstance(screen, DashboardScreen) and screen.polls >= 1:
-            return screen
-    raise AssertionError("the dashboard never polled")
+        assert app.query_one("#line", SafeInput).value == line
+        assert app.query_one("#area", SafeTextArea).text == area
 
 
 async def test_the_keys_after_slash_go_to_the_dashboards_filter() -> None:
     host = DemoHost(seed=2, machines=20)
     app = NspawnApp(host, interval=5)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await dashboard(pilot)
+        screen = await dashboard_polled(pilot)
         panel = screen.query_one(DetailPanel)
         shown, mode = panel.display, screen._cpu_mode_text()
         # c: CPU mode, t: terminate, d: detail, b: boot, l: logs, ctrl+u: half a page up
@@ -178,7 +152,7 @@ async def test_the_keys_after_slash_go_to_the_journal_search() -> None:
 async def test_the_keys_after_slash_go_to_the_processes_filter() -> None:
     app = NspawnApp(DemoHost(seed=1, frozen=True), interval=5)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        await dashboard(pilot)
+        await dashboard_polled(pilot)
         await pilot.press("end", "P")
         for _ in range(100):
             await pilot.pause(0.05)

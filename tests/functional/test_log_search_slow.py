@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC
 
+from pilot_waits import until
 from textual.app import App
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
@@ -47,14 +48,6 @@ class QueueApp(App[None]):
 
     def on_mount(self) -> None:
         self.push_screen(LogsScreen(self.source, ["web"], options=LogOptions(), tz=UTC))
-
-
-async def until(pilot: Pilot[None], done: object, what: str) -> None:
-    for _ in range(200):
-        if callable(done) and done():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"never: {what}")
 
 
 def logs(app: App[None]) -> LogsScreen:

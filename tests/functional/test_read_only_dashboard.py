@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pilot_waits import dashboard_polled
 from screen_text import columns, notifications, screen_text
 from textual.binding import Binding
-from textual.pilot import Pilot
 from textual.widgets._footer import FooterKey
 
 import nspawn_tui.screens
@@ -60,15 +60,6 @@ def machine_state(host: DemoHost, name: str) -> tuple[object, ...]:
     return (m.state, m.enabled, m.memory_max, m.leader)
 
 
-async def ready(pilot: Pilot[None]) -> DashboardScreen:
-    for _ in range(100):
-        await pilot.pause(0.02)
-        screen = pilot.app.screen
-        if isinstance(screen, DashboardScreen) and screen.polls >= 1:
-            return screen
-    raise AssertionError("the dashboard never polled the host")
-
-
 #: Mutating Host methods reached from a screen other than the dashboard, by
 #: the module of that screen (its own tests check the read-only refusal).
 OTHER_SCREENS = {
@@ -108,7 +99,7 @@ async def test_each_mutating_key_is_refused_at_once_without_a_dialog(
     spy = HostSpy(host, monkeypatch)
     app = NspawnApp(host, interval=0.2)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await ready(pilot)
+        screen = await dashboard_polled(pilot)
         before = machine_state(host, name)
         for binding in MUTATING_BINDINGS:
             app.clear_notifications()
@@ -136,7 +127,7 @@ async def test_the_other_keys_still_work_on_a_read_only_host() -> None:
 
     app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=True), interval=0.2)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await ready(pilot)
+        screen = await dashboard_polled(pilot)
         await pilot.press("c")
         assert screen.cpu_per_host
         await pilot.press("question_mark")
@@ -152,7 +143,7 @@ async def test_a_writable_host_asks_as_before(demo_app: NspawnApp) -> None:
     from nspawn_tui.screens.confirm import ConfirmScreen
 
     async with demo_app.run_test(size=(120, 40), notifications=True) as pilot:
-        screen = await ready(pilot)
+        screen = await dashboard_polled(pilot)
         assert screen.query_one(MachineTable).move_cursor_to_name("web")
         await pilot.press("p")
         await pilot.pause(0.1)
@@ -164,7 +155,7 @@ async def test_a_writable_host_asks_as_before(demo_app: NspawnApp) -> None:
 async def test_footer_shows_the_mutating_keys_disabled(read_only: bool) -> None:
     app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=read_only), interval=0.2)
     async with app.run_test(size=(160, 40)) as pilot:
-        screen = await ready(pilot)
+        screen = await dashboard_polled(pilot)
         mutating_shown = {b.action for b in MUTATING_BINDINGS if b.show}
         for _ in range(100):  # the footer composes its keys after the first frame
             keys = {key.action: key for key in screen.query(FooterKey)}
@@ -191,7 +182,7 @@ async def test_footer_shows_the_mutating_keys_disabled(read_only: bool) -> None:
 async def test_header_says_read_only(read_only: bool) -> None:
     app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=read_only), interval=0.2)
     async with app.run_test(size=(80, 24)) as pilot:
-        screen = await ready(pilot)
+        screen = await dashboard_polled(pilot)
         await pilot.pause()
         header = str(screen.query_one(HostHeader).render())
         first_line = screen_text(app).splitlines()[0]
@@ -206,7 +197,7 @@ async def test_header_says_read_only(read_only: bool) -> None:
 async def test_help_shows_the_mutating_keys_disabled() -> None:
     app = NspawnApp(DemoHost(seed=1, frozen=True, read_only=True), interval=0.2)
     async with app.run_test(size=(120, 80)) as pilot:
-        await ready(pilot)
+        await dashboard_polled(pilot)
         await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from frame_replay import SIZE, Replay
+from pilot_waits import dashboard_polled
 from textual._compositor import Compositor
 from textual.app import App
 from textual.pilot import Pilot
@@ -26,7 +27,6 @@ from textual.screen import Screen
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens import span_compositor
-from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.processes import ProcessesScreen
 from nspawn_tui.screens.span_compositor import SpanCompositor
@@ -51,15 +51,6 @@ async def settle(pilot: Pilot[None], replay: Replay, seconds: float) -> None:
     await asyncio.sleep(seconds)
     await pilot.pause()
     replay.check()
-
-
-async def dashboard(pilot: Pilot[None]) -> DashboardScreen:
-    for _ in range(300):
-        await pilot.pause(0.02)
-        screen = pilot.app.screen
-        if isinstance(screen, DashboardScreen) and screen.polls >= 2:
-            return screen
-    raise AssertionError("the dashboard never polled")
 
 
 async def opened(pilot: Pilot[None], key: str, kind: type[Screen[Any]], compositor: str) -> None:
@@ -92,7 +83,7 @@ async def test_dashboard_frames_equal_a_full_redraw(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         replay = Replay(app)
         with replay.recording():
-            screen = await dashboard(pilot)
+            screen = await dashboard_polled(pilot, polls=2)
             assert installed(app) == expected(compositor)
             table = screen.query_one(MachineTable)
             stopped = next(m.name for m in screen.snapshot.machines if not m.running)
@@ -131,7 +122,7 @@ async def test_opened_screens_frames_equal_a_full_redraw(compositor: str, case: 
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         replay = Replay(app)
         with replay.recording():
-            screen = await dashboard(pilot)
+            screen = await dashboard_polled(pilot, polls=2)
             names = [m.name for m in screen.snapshot.machines if m.running][:marked]
             table = screen.query_one(MachineTable)
             for name in names:

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from frame_replay import SIZE, Replay
+from pilot_waits import dashboard_polled, until
 from textual.pilot import Pilot
 from textual.screen import Screen
 from textual.widgets._toast import Toast
@@ -28,31 +29,11 @@ from nspawn_tui.host.demo.host import DemoHost
 from nspawn_tui.screens import span_compositor
 from nspawn_tui.screens.confirm import ConfirmScreen
 from nspawn_tui.screens.create_form import CreateForm
-from nspawn_tui.screens.dashboard import DashboardScreen
 from nspawn_tui.screens.help import HelpScreen
 
 #: more than fit in 40 lines (a toast takes 4): the stack scrolls
 TOASTS = 14
 TIMEOUT = 3.0
-
-
-async def until(pilot: Pilot[None], done: Any, what: str, tries: int = 300) -> None:
-    for _ in range(tries):
-        if done():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError(f"never: {what}")
-
-
-async def dashboard(pilot: Pilot[None]) -> DashboardScreen:
-    app = pilot.app
-    await until(
-        pilot,
-        lambda: isinstance(app.screen, DashboardScreen) and app.screen.polls >= 1,
-        "the dashboard polled",
-    )
-    assert isinstance(app.screen, DashboardScreen)
-    return app.screen
 
 
 async def stack_and_expire(pilot: Pilot[None], replay: Replay) -> None:
@@ -97,7 +78,7 @@ async def test_expired_toasts_leave_nothing_on_the_dashboard(
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         replay = Replay(app)
         with replay.recording():
-            await dashboard(pilot)
+            await dashboard_polled(pilot)
             kind = "SpanCompositor" if mended else "Compositor"
             assert type(app.screen._compositor).__name__ == kind
             await stack_and_expire(pilot, replay)
@@ -112,7 +93,7 @@ async def test_expired_toasts_leave_nothing_on_the_other_screens(kind: type[Scre
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         replay = Replay(app)
         with replay.recording():
-            screen = await dashboard(pilot)
+            screen = await dashboard_polled(pilot)
             made: dict[type[Screen[Any]], Any] = {
                 HelpScreen: lambda: HelpScreen.over(screen, read_only=False),
                 ConfirmScreen: lambda: ConfirmScreen("Power off", ["ct-0001"], "poweroff"),
