@@ -29,6 +29,8 @@ PrivateUsers=no
 VirtualEthernet=no
 """
 INNER_TIMEOUT = 90.0
+#: seconds between two poweroffs of an inner machine that has not stopped yet
+POWEROFF_AGAIN = 5.0
 #: Extra packages of the outer's root: shared libraries that the stdlib
 #: extension modules of a Python built outside /usr (pyenv, CI toolcache)
 #: link against (sqlite3 for pyroute2, ctypes, ssl, ...), and procps.
@@ -256,15 +258,23 @@ class NestedLab:
         self.boot_times[name] = time.monotonic() - started
 
     def stop_inner(self, name: str) -> None:
-        """``machinectl poweroff NAME``; wait until the outer's machined drops it."""
+        """``machinectl poweroff NAME``; wait until the outer's machined drops it.
+
+        machined says "running" as soon as nspawn registers the machine; a
+        poweroff that arrives before the inner systemd has installed its
+        signal handlers is lost (machinectl has the same race), so it is sent
+        again every few seconds while waiting.
+        """
         self._require(["machinectl", "poweroff", name], f"machinectl poweroff {name}")
-        wait_for(
-            lambda: (
-                True
-                if self.inner_state(name) is None
-                and self.unit_state(name) in ("inactive", "failed")
-                else None
-            ),
-            timeout=INNER_TIMEOUT,
-            what=f"{name} to stop inside {self.outer}",
-        )
+        sent = [time.monotonic()]
+
+        def stopped() -> bool | None:
+            if self.inner_state(name) is None and self.unit_state(name) in ("inactive", "failed"):
+                return True
+            if time.monotonic() - sent[0] >= POWEROFF_AGAIN:
+                sent[0] = time.monotonic()
+                # refused once the machine is gone: the next look says so
+                self.run(["machinectl", "poweroff", name])
+            return None
+
+        wait_for(stopped, timeout=INNER_TIMEOUT, what=f"{name} to stop inside {self.outer}")
