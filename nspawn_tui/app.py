@@ -8,6 +8,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.actions import ActionParseResult, parse
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from nspawn_tui.host.base import Host
 from nspawn_tui.screens.app_keys import APP_BINDINGS, ATTACH_ACTIONS
 from nspawn_tui.screens.dashboard import DashboardScreen, logs_screen
 from nspawn_tui.terminal.lifeline import EXIT_HANGUP, Lifeline
+from nspawn_tui.widgets.key_queue import KeyQueue
 from nspawn_tui.widgets.safe_text import notify_plain
 from nspawn_tui.widgets.themes import apply_theme, theme_commands
 
@@ -120,6 +122,12 @@ class NspawnApp(App[None]):
         self.host = host
         self.interval = self.config.interval if interval is None else interval
         self.attach_runner = attach_runner
+        #: The keys from the terminal, handed out one at a time (widgets/key_queue.py).
+        self.key_queue = KeyQueue(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        """A key from the terminal waits until the keys typed before it are done."""
+        await self.key_queue.on_event(event, super().on_event)
 
     async def on_mount(self) -> None:
         key_problems: list[ConfigProblem] = []

@@ -1,4 +1,4 @@
-"""Waits for functional tests: until a condition holds, or the dashboard has polled.
+"""Waits for functional tests: until a condition holds, the dashboard has polled, keys are handled.
 
 Usable from any test (``tests/`` is on ``sys.path`` through its conftest)::
 
@@ -26,6 +26,19 @@ async def until(
             return
         await pilot.pause(0.02)
     raise AssertionError(f"never: {what}")
+
+
+async def keys_handled(pilot: Pilot[Any]) -> None:
+    """Until the app has handed out every key posted to it (its ``key_queue``, as
+    NspawnApp's), then a few pauses for what their handling posted."""
+    taken: list[bool] = []  # the app takes its messages in order: the keys come first
+    pilot.app.call_later(taken.append, True)
+    await until(pilot, lambda: taken, "the app took the keys")
+    queue = getattr(pilot.app, "key_queue", None)
+    if queue is not None:
+        await until(pilot, lambda: queue.idle, "every key handed out")
+    for _ in range(4):
+        await pilot.pause(0.05)
 
 
 async def dashboard_polled(pilot: Pilot[Any], polls: int = 1) -> DashboardScreen:

@@ -33,7 +33,6 @@ from nspawn_tui.view.rows import COLUMN_KEYS, RowCache
 from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.host_header import HostHeader
-from nspawn_tui.widgets.keys_in_order import bound_action, type_ahead
 from nspawn_tui.widgets.machine_table import MachineTable
 from nspawn_tui.widgets.paint_now import paint_batch
 from nspawn_tui.widgets.safe_text import notify_plain, plain
@@ -353,29 +352,9 @@ class DashboardScreen(ActionsMixin):
         # burst over SSH) must reach the filter, not the action bindings.
         self.set_focus(box)
 
-    async def on_key(self, event: events.Key) -> None:
-        """Open the filter at once on its key, and give it the keys typed right after.
-
-        Keys arrive in bursts over SSH ("/db" in one read) and are all queued
-        for the table before the filter's binding would run: without this,
-        "d" and "b" would toggle the detail panel and boot a machine instead
-        of filtering (:mod:`~nspawn_tui.widgets.keys_in_order`).
-        """
-        box = self.query_one("#filter", Input)
-        filtering = self.focused is box  # set at once; box.has_focus follows later
-        if not filtering and bound_action(self, event.key) == "filter":
-            event.stop()
-            event.prevent_default()
-            self.action_filter()
-        elif filtering and event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            self._apply_filter(box.value)
-            box.display = bool(box.value)
-            self.set_focus(self.query_one(MachineTable))
-        elif await type_ahead(box, event):
-            self._apply_filter(box.value)
-        elif not filtering and self._refuse_key(event.key):
+    def on_key(self, event: events.Key) -> None:
+        """A key of an action refused on a read-only host says why."""
+        if self.focused is not self.query_one("#filter", Input) and self._refuse_key(event.key):
             event.stop()
             event.prevent_default()
 
@@ -392,10 +371,11 @@ class DashboardScreen(ActionsMixin):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self._apply_filter(event.value)
+        # the box's value now: a change arriving after Enter applied a later one is stale
+        self._apply_filter(self.query_one("#filter", Input).value)
 
     def _apply_filter(self, text: str) -> None:
-        """At once, not when Input.Changed arrives: keys typed after it act on the filtered rows."""
+        """At once on Enter, not when Input.Changed arrives: the keys after act on these rows."""
         table = self.query_one(MachineTable)
         if table.name_filter != text:
             table.set_filter(text)
@@ -406,12 +386,6 @@ class DashboardScreen(ActionsMixin):
         self._apply_filter(text)
         self.query_one("#filter", Input).display = bool(text)
         self.set_focus(self.query_one(MachineTable))
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        box = self.query_one("#filter", Input)
-        box.display = bool(event.value)
-        self.query_one(MachineTable).focus()
 
     def key_escape(self) -> None:
         box = self.query_one("#filter", Input)

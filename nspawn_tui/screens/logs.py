@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import tzinfo
 from typing import Literal
 
-from textual import events, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -35,7 +35,6 @@ from nspawn_tui.screens.export_prompt import ExportDone, ExportPrompt
 from nspawn_tui.screens.record import RecordFetcher, RecordScreen
 from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.widgets.filter_input import FilterInput
-from nspawn_tui.widgets.keys_in_order import bound_action, type_ahead
 from nspawn_tui.widgets.log_view import LogView
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
@@ -316,31 +315,6 @@ class LogsScreen(Screen[None]):
         prompt = self.query_one("#log-prompt", Input)
         if self._prompt_mode is not None and prompt.value != self._refused:
             self._prompt_error("")
-
-    async def on_key(self, event: events.Key) -> None:
-        """A prompt's key opens it at once, and the keys typed right after go there.
-
-        Keys arrive in bursts over SSH ("/boot" in one read), all queued for
-        the journal before the prompt's binding would run: without this, "b"
-        would cycle the boot and "u" open the unit prompt
-        (:mod:`~nspawn_tui.widgets.keys_in_order`).
-        """
-        prompt = self.query_one("#log-prompt", Input)
-        action = None if self._prompt_mode is not None else bound_action(self, event.key)
-        if action is not None and action.startswith("prompt("):
-            event.stop()
-            event.prevent_default()
-            await self.run_action(action)
-        elif self._prompt_mode is not None and event.key == "enter" and self.focused is prompt:
-            event.stop()
-            event.prevent_default()
-            self._submit_prompt(prompt.value)
-        elif await type_ahead(prompt, event):
-            return
-        elif self._prompt_mode is not None and bound_action(self, event.key) == "back":
-            event.stop()  # Escape (q is typed in): closed at once, the keys after go to the view
-            event.prevent_default()
-            self._close_prompt()
 
     def _submit_prompt(self, text: str) -> None:
         """Enter in the prompt: search, or read another unit (the focus moves at once)."""

@@ -25,7 +25,6 @@ from nspawn_tui.screens.signal_picker import SignalConfirm, SignalPicker
 from nspawn_tui.screens.span_compositor import use_span_compositor
 from nspawn_tui.units.names import signal_name
 from nspawn_tui.widgets.filter_input import FilterInput
-from nspawn_tui.widgets.keys_in_order import bound_action, type_ahead
 from nspawn_tui.widgets.process_table import ProcessTableView, ProcRow, SortKey, build_rows
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
@@ -254,27 +253,11 @@ class ProcessesScreen(Screen[None]):
             return None  # shown disabled; on_key says why when it is pressed
         return True
 
-    async def on_key(self, event: events.Key) -> None:
-        """As on the dashboard: the filter's key opens it at once and keys typed after it go
-        there; the key of a refused action says why."""
-        box = self.query_one("#proc-filter", Input)
-        filtering = self.focused is box
-        if not filtering and bound_action(self, event.key) == "filter":
-            event.stop()
-            event.prevent_default()
-            self.action_filter()
-        elif filtering and event.key == "enter":
-            event.stop()
-            event.prevent_default()
-            box.display = bool(box.value)
-            self.set_focus(self.query_one(ProcessTableView))
-        elif await type_ahead(box, event):
-            return
-        elif filtering and bound_action(self, event.key) == "close":
-            event.stop()  # closed at once: the keys typed after go to the table
-            event.prevent_default()
-            self.action_close()
-        elif not filtering and self._refuse_key(event.key):
+    def on_key(self, event: events.Key) -> None:
+        """As on the dashboard: the key of a refused action says why."""
+        if self.focused is not self.query_one("#proc-filter", Input) and self._refuse_key(
+            event.key
+        ):
             event.stop()
             event.prevent_default()
 
@@ -292,8 +275,11 @@ class ProcessesScreen(Screen[None]):
 
     @on(Input.Changed, "#proc-filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.needle = event.value
-        self._render_rows()
+        # the box's value now: a change arriving after Enter applied a later one is stale
+        needle = self.query_one("#proc-filter", Input).value
+        if needle != self.needle:
+            self.needle = needle
+            self._render_rows()
 
     def _filter_entered(self, text: str) -> None:
         """Enter in the filter: applied and kept, back to the table at once (FilterInput)."""
@@ -302,11 +288,6 @@ class ProcessesScreen(Screen[None]):
             self._render_rows()
         self.query_one("#proc-filter", Input).display = bool(text)
         self.set_focus(self.query_one(ProcessTableView))
-
-    @on(Input.Submitted, "#proc-filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self.query_one("#proc-filter", Input).display = bool(event.value)
-        self.query_one(ProcessTableView).focus()
 
     # ------------------------------------------------------------- signals
 

@@ -7,7 +7,7 @@ size without a compositor lookup; :mod:`.wrapping`: the detail panel's line
 wrapping, shared by its text and :mod:`.graph_column`'s titles;
 :mod:`.plain_lines`: Line-API widgets whose plain lines skip Textual's
 styles cache; :mod:`.paint_now`: a poll's changed lines drawn in the poll's
-own step; :mod:`.keys_in_order`: keys of one burst applied in the order
-typed).  Same imports as
+own step; :mod:`.key_queue`: the app hands out the keys of one burst one at
+a time, in the order typed).  Same imports as
 :mod:`nspawn_tui.screens`, and never a screen.
 """

@@ -1,13 +1,11 @@
 """FilterInput: a one-line prompt whose Enter hands the keys typed after it to the list at once.
 
-Over SSH a burst like ``/db`` Enter Space arrives in one read.  The app
-forwards each key to the widget focused when it takes the key from its
-queue, so Space may already wait in the input's own queue when Enter moves
-the focus to the list; Textual's Input would then type it into the filter
-(its Enter posts a message, handled too late to prevent that).  Here Enter
-runs ``on_enter`` at once (it moves the focus, with ``Screen.set_focus``),
-and a key this input receives after its focus has gone is passed on to the
-widget that has it now, in the order typed (:class:`SafeInput`).
+Over SSH a burst like ``/db`` Enter Space arrives in one read.  The app hands
+out the Space once the Enter is done (:mod:`~nspawn_tui.widgets.key_queue`),
+but Textual's Input only posts a message on Enter, and the focus would move
+when that message is handled: the Space could still be typed into the
+filter.  Here Enter runs ``on_enter`` at once (it moves the focus, with
+``Screen.set_focus``).
 """
 
 from __future__ import annotations
@@ -29,8 +27,6 @@ class FilterInput(SafeInput):
         self._when_entered = on_enter
 
     async def _on_key(self, event: events.Key) -> None:
-        if self._passed_on(event):  # typed after Enter, queued here: the list's key now
-            return
         if event.key == "enter":
             event.stop()
             event.prevent_default()

@@ -7,18 +7,15 @@ SafeTextArea cleans the text with :func:`clean_edit_text`: newlines and tabs
 stay, ``\\r\\n`` becomes ``\\n``, any other control character is shown in
 caret notation (``^[``), bidi and invisible format characters as U+FFFD.
 Text loaded whole (the constructor, :meth:`load_text`) is the caller's to
-check, with :func:`is_editable`.  Its own keys take effect in the order
-typed (:mod:`~nspawn_tui.widgets.keys_in_order`).
+check, with :func:`is_editable`.
 """
 
 from __future__ import annotations
 
-from textual import events
 from textual.widgets import TextArea
 from textual.widgets.text_area import Edit, EditResult
 
 from nspawn_tui.safe import clean_lines
-from nspawn_tui.widgets.keys_in_order import run_own_binding
 
 
 def clean_edit_text(text: str) -> str:
@@ -38,8 +35,3 @@ class SafeTextArea(TextArea):
     def edit(self, edit: Edit) -> EditResult:
         edit.text = clean_edit_text(edit.text)
         return super().edit(edit)
-
-    async def _on_key(self, event: events.Key) -> None:
-        if await run_own_binding(self, event):
-            return
-        await super()._on_key(event)

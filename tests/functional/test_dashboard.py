@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pilot_waits import keys_handled
 from textual.pilot import Pilot
 
 from nspawn_tui.app import NspawnApp
@@ -215,7 +216,7 @@ async def test_keys_in_one_burst_after_slash_filter_not_act(demo_app: NspawnApp)
         for character, key in (("/", "slash"), ("d", "d"), ("b", "b"), ("x", "x")):
             demo_app.post_message(events.Key(key, character))
         demo_app.post_message(events.Key("backspace", None))
-        await pilot.pause(0.3)
+        await keys_handled(pilot)
         table = screen.query_one(MachineTable)
         assert table.name_filter == "db"
         assert set(table.visible_names) == {"db"}
@@ -251,29 +252,8 @@ async def test_keys_in_one_burst_after_filter_enter_act_on_the_table(demo_app: N
         burst = [("/", "slash"), ("d", "d"), ("b", "b"), ("\r", "enter"), (" ", "space")]
         for character, key in burst:
             demo_app.post_message(events.Key(key, character))
-        await pilot.pause(0.3)
+        await keys_handled(pilot)
         table = screen.query_one(MachineTable)
         assert table.name_filter == "db"
         assert table.selected == {"db"}
         assert screen.focused is table
-
-
-async def test_keys_queued_in_the_filter_after_enter_go_to_the_table(demo_app: NspawnApp) -> None:
-    """The filter focused, then "db" Enter Space reach the input's own queue together."""
-    from textual import events
-    from textual.widgets import Input
-
-    async with demo_app.run_test(size=(120, 40)) as pilot:
-        screen = await _ready(pilot)
-        await pilot.press("slash")
-        box = screen.query_one("#filter", Input)
-        assert screen.focused is box
-        for character, key in (("d", "d"), ("b", "b"), ("\r", "enter"), (" ", "space")):
-            box.post_message(events.Key(key, character))  # as the app forwards a burst
-        table = screen.query_one(MachineTable)
-        for _ in range(100):  # until the burst is handled (a loaded CI machine is slow)
-            await pilot.pause(0.05)
-            if table.selected and screen.focused is table:
-                break
-        assert table.name_filter == "db" and box.value == "db"
-        assert table.selected == {"db"} and screen.focused is table

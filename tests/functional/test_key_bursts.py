@@ -5,8 +5,10 @@ handles the first (``burst``); Pilot's ``press`` waits after each key and
 would hide the fault.  Textual runs a widget's bindings only after the key
 has bubbled up to the app, and hands each key to the widget focused when
 the app takes it: in a burst, ``abc`` Backspace ``d`` left ``abc``,
-``ct-00`` Ctrl+U ``build`` an empty filter, and ``/boot`` on the journal view
-cycled the boot instead of searching (:mod:`nspawn_tui.widgets.keys_in_order`).
+``ct-00`` Ctrl+U ``build`` an empty filter, ``/boot`` on the journal view
+cycled the boot instead of searching, and ``l/sshd`` on the dashboard opened
+the dashboard's filter, not the journal's search
+(:mod:`nspawn_tui.widgets.key_queue`).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC
 
 import pytest
-from pilot_waits import dashboard_polled
+from pilot_waits import dashboard_polled, keys_handled
 from textual import events
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.keys import _character_to_key
 from textual.pilot import Pilot
-from textual.widgets import Input
+from textual.widgets import Input, Static
 
 from nspawn_tui.app import NspawnApp
 from nspawn_tui.host.demo.host import DemoHost
@@ -29,6 +32,7 @@ from nspawn_tui.journal.sources import LogEvent, LogOptions
 from nspawn_tui.screens.logs import LogsScreen
 from nspawn_tui.screens.processes import ProcessesScreen
 from nspawn_tui.widgets.detail_panel import DetailPanel
+from nspawn_tui.widgets.key_queue import KeyQueue, QueuedKey
 from nspawn_tui.widgets.safe_input import SafeInput
 from nspawn_tui.widgets.safe_text_area import SafeTextArea
 
@@ -58,11 +62,21 @@ async def burst(pilot: Pilot[None], *parts: str) -> None:
     """Post every key before the app handles the first, as one read from the terminal."""
     for key in keys(*parts):
         pilot.app.post_message(key)
-    for _ in range(5):
-        await pilot.pause(0.05)
+    await keys_handled(pilot)
 
 
-class Inputs(App[None]):
+class KeysInOrder(App[None]):
+    """Keys handed out as NspawnApp hands them out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.key_queue = KeyQueue(self)
+
+    async def on_event(self, event: events.Event) -> None:
+        await self.key_queue.on_event(event, super().on_event)
+
+
+class Inputs(KeysInOrder):
     def compose(self) -> ComposeResult:
         yield SafeInput(id="line")
         yield SafeTextArea(id="area")
@@ -111,7 +125,7 @@ async def test_the_keys_after_slash_go_to_the_dashboards_filter() -> None:
         assert panel.display == shown
 
 
-class Journal(App[None]):
+class Journal(KeysInOrder):
     def __init__(self) -> None:
         super().__init__()
         self.journal = DemoJournal(seed=5)
@@ -168,3 +182,65 @@ async def test_the_keys_after_slash_go_to_the_processes_filter() -> None:
         await burst(pilot, "escape", "c")  # closed at once: c sorts the table
         assert box.value == "" and not box.display
         assert app.screen is screen and screen.sort != order
+
+
+async def test_the_keys_after_a_key_that_opens_a_screen_are_the_new_screens() -> None:
+    app = NspawnApp(DemoHost(seed=1, frozen=True), interval=5)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        dashboard = await dashboard_polled(pilot)
+        box = dashboard.query_one("#filter", Input)
+        # l: the journal view; / opens its search there, not the dashboard's filter
+        await burst(pilot, "l", "/", "sshd")
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        assert screen.query_one("#log-prompt", Input).value == "sshd"
+        assert box.value == "" and not box.display
+        await burst(pilot, "escape", "escape", "?", "escape", "/", "web")
+        assert app.screen is dashboard  # help opened and closed before the /
+        assert box.value == "web" and box.display
+
+
+class Deaf(Static, can_focus=True):
+    """Takes no keys: one handed to it is dropped, as one handed to a widget removed meanwhile."""
+
+    def on_mount(self) -> None:
+        self.disable_messages(QueuedKey)
+        self.screen.set_focus(self)
+
+
+class Lossy(KeysInOrder):
+    BINDINGS = [Binding("ctrl+x", "count", priority=True)]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.counted = 0
+
+    def compose(self) -> ComposeResult:
+        yield SafeInput(id="line")
+        yield Deaf("drops keys", id="deaf")
+
+    def action_count(self) -> None:
+        self.counted += 1
+
+
+async def test_a_key_lost_on_its_way_holds_the_next_ones_only_a_while() -> None:
+    app = Lossy()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        await burst(pilot, "x", "ab")  # x: dropped, never done
+        assert app.query_one("#line", SafeInput).value == ""
+        app.query_one("#line").focus()  # by the mouse, say
+        await burst(pilot, "cd")
+        assert app.query_one("#line", SafeInput).value == "cd"
+        assert app.key_queue.idle
+
+
+async def test_a_key_the_app_keeps_does_not_hold_the_next_one() -> None:
+    app = Lossy()
+    async with app.run_test() as pilot:
+        app.query_one("#line").focus()
+        await pilot.pause()
+        app.post_message(events.Key("ctrl+x", "\x18"))  # a priority binding: never forwarded
+        await pilot.pause(0.05)
+        assert app.counted == 1
+        assert app.key_queue.idle  # not held for MAX_HOLD

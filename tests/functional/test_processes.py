@@ -6,6 +6,7 @@ import signal
 from typing import Any
 
 import pytest
+from pilot_waits import keys_handled
 from screen_text import notifications, screen_text
 from textual.pilot import Pilot
 
@@ -225,8 +226,8 @@ async def test_texts_from_the_container_are_never_markup() -> None:
         assert "\x1b" not in text
 
 
-async def test_keys_queued_in_the_processes_filter_after_enter_go_to_the_table() -> None:
-    """As on the dashboard: text, Enter and a key in the filter's own queue together."""
+async def test_keys_in_one_burst_after_the_processes_filter_enter_go_to_the_table() -> None:
+    """As on the dashboard: text, Enter and a key in one read."""
     from textual import events
     from textual.widgets import Input
 
@@ -252,7 +253,7 @@ async def test_keys_queued_in_the_processes_filter_after_enter_go_to_the_table()
         box = screen.query_one("#proc-filter", Input)
         assert screen.focused is box
         for character, key in (("s", "s"), ("h", "h"), ("\r", "enter"), ("j", "j")):
-            box.post_message(events.Key(key, character))
-        await pilot.pause(0.3)
+            app.post_message(events.Key(key, character))
+        await keys_handled(pilot)
         assert box.value == "sh" and screen.needle == "sh"
         assert screen.focused is screen.query_one(ProcessTableView)

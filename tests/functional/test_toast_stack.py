@@ -55,6 +55,9 @@ async def stack_and_expire(pilot: Pilot[None], replay: Replay) -> None:
 async def on_screen(pilot: Pilot[None], screen: Screen[Any], kind: type[Screen[Any]]) -> None:
     pilot.app.push_screen(screen)
     await until(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
+    for box in pilot.app.screen.query("Input, TextArea"):
+        # steady: a blink toggled but not yet drawn differs from a full redraw by one cell
+        box.cursor_blink = False  # type: ignore[attr-defined]
     await pilot.pause(0.2)
 
 
