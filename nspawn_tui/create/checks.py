@@ -13,7 +13,8 @@ from nspawn_tui.create.model import MACHINES_DIR, CreatePlan, CreateSupport
 from nspawn_tui.create.names import validate_name
 from nspawn_tui.create.nspawnfile import setup_problem
 from nspawn_tui.create.repos import KEYRING_HOWTO, ForeignRepos, fedora_key
-from nspawn_tui.nspawn.settings import ETC_DIR, default_settings_path
+from nspawn_tui.nspawn import ETC_DIR
+from nspawn_tui.nspawn.settings import default_settings_path
 
 _WORD_EXTRA = frozenset("+-.:~_")
 

@@ -34,7 +34,8 @@ from nspawn_tui.create.progress import DebootstrapProgress
 from nspawn_tui.create.remove import Made, RemoveError, make_tree, remove_tree
 from nspawn_tui.create.repos import mirrorlist_text, pacman_conf_text
 from nspawn_tui.host.base import HostError
-from nspawn_tui.nspawn.settings import ETC_DIR, SettingsError, default_settings_path, write_atomic
+from nspawn_tui.nspawn import ETC_DIR
+from nspawn_tui.nspawn.settings import SettingsError, default_settings_path, write_atomic
 from nspawn_tui.safe import clean
 from nspawn_tui.units.names import action_command, machinectl
 

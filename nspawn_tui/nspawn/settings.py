@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from nspawn_tui.nspawn import ETC_DIR
 from nspawn_tui.nspawn.keys import KNOWN_KEYS, check_entry, is_repeatable
 
-ETC_DIR: Final = Path("/etc/systemd/nspawn")
 RUN_DIR: Final = Path("/run/systemd/nspawn")
 ENCODING: Final = "utf-8"
 ERRORS: Final = "surrogateescape"  # undecodable bytes survive a round trip

@@ -10,15 +10,16 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections.abc import AsyncIterator, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from nspawn_tui.host.base import HostError, SettingsText
-from nspawn_tui.host.demo.journal import DemoJournal
-from nspawn_tui.host.demo.shell import open_demo_shell
 from nspawn_tui.host.demo.sim import SimMachine
-from nspawn_tui.journal.sources import LogEvent, LogOptions
-from nspawn_tui.units import limits
 from nspawn_tui.units.names import SIGRTMIN_4
+
+if TYPE_CHECKING:
+    # Loaded when first used, not before the first frame: the journal, the
+    # shell and the limits' parsers (benchmarks/README.md, first frame).
+    from nspawn_tui.journal.sources import LogEvent, LogOptions
 
 LIVE_DELAY: Final = 1.0
 
@@ -113,14 +114,20 @@ class DemoActions:
         m.enabled = enable
 
     async def _do_open_shell(self, name: str, user: str, command: Sequence[str]) -> int:
+        from nspawn_tui.host.demo.shell import open_demo_shell
+
         self._running(name, "shell in")
         return await asyncio.to_thread(open_demo_shell, name, user or "root")
 
     async def _do_open_login(self, name: str) -> int:
+        from nspawn_tui.host.demo.shell import open_demo_shell
+
         self._running(name, "login to")
         return await asyncio.to_thread(open_demo_shell, name, "root")
 
     async def unit_limits(self, name: str) -> dict[str, str]:
+        from nspawn_tui.units import limits
+
         m = self._get(name)
         values = {field.name: "" for field in limits.LIMIT_FIELDS}
         values["CPUQuota"] = ""
@@ -131,6 +138,8 @@ class DemoActions:
         return values
 
     async def _do_set_limits(self, name: str, values: dict[str, str], runtime: bool) -> None:
+        from nspawn_tui.units import limits
+
         m = self._get(name)
         parsed, errors = limits.validate_all(values)
         if errors:
@@ -147,6 +156,8 @@ class DemoActions:
         m.row = None
 
     def follow_logs(self, names: Sequence[str], options: LogOptions) -> AsyncIterator[LogEvent]:
+        from nspawn_tui.host.demo.journal import DemoJournal
+
         stopped = [n for n in names if n in self._machines and not self._machines[n].running]
         journal = DemoJournal(seed=self.seed, clock=self.now, stopped=stopped)
         return journal.follow([n for n in names if n in self._machines], options)

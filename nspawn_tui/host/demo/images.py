@@ -7,103 +7,34 @@ and the size limit change what :meth:`image` and the machine list say.  They
 refuse what machined refuses (a running machine's image is in use, a name
 taken, a limit on anything but a subvolume).
 
-A transfer progresses in real time at :attr:`DemoImages.transfer_rate`
-bytes per second (a test sets it), counted by the same
-:class:`~nspawn_tui.images.progress.ProgressMeter` as a real one.  An import
-reads nothing but the size of the file named (it must exist) and adds the
-image at the end; an export creates its file exclusively, as a real one
-does, and writes a small placeholder tar (the demo has no image data).
+A transfer (:mod:`.transfer`, loaded when one starts) progresses in real
+time at :attr:`DemoImages.transfer_rate` bytes per second (a test sets it),
+counted by the same :class:`~nspawn_tui.images.progress.ProgressMeter` as a
+real one; names are checked by :mod:`nspawn_tui.images.names`, loaded when
+first needed.  An import reads nothing but the size of the file named (it
+must exist) and adds the image at the end; an export creates its file
+exclusively, as a real one does, and writes a small placeholder tar (the
+demo has no image data).
 """
 
 from __future__ import annotations
 
-import asyncio
-import io
 import os
 import stat
-from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from nspawn_tui.host.base import EventKind, HostError, HostEvent, Image, NoSuchMachine
 from nspawn_tui.host.demo.sim import MachineSpec, MiB, SimMachine
 from nspawn_tui.host.events import EventHub
-from nspawn_tui.host.images import EXPORT_KINDS, IMPORT_KINDS, Transfer, TransferProgress
-from nspawn_tui.images import names
-from nspawn_tui.images.progress import ProgressMeter
+
+if TYPE_CHECKING:
+    from nspawn_tui.host.images import Transfer
 
 #: Simulated bytes per second of an import or export.
 TRANSFER_RATE: Final = 200.0 * MiB
-#: Seconds between two progress readings.
-STEP: Final = 0.1
 #: What a directory import is taken to copy (its size is not counted).
 DIRECTORY_BYTES: Final = 300 * MiB
-
-
-class DemoTransfer(Transfer):
-    """A transfer that moves ``total`` simulated bytes at ``rate``, then runs ``finish``."""
-
-    def __init__(
-        self,
-        description: str,
-        total: int,
-        rate: Callable[[], float],
-        *,
-        known_total: bool,
-        finish: Callable[[], str],
-        fail: Callable[[], None] = lambda: None,
-    ) -> None:
-        self.description = description
-        self._total = total
-        self._rate = rate
-        self._finish = finish
-        self._fail = fail
-        loop = asyncio.get_running_loop()
-        self._meter = ProgressMeter(total if known_total else None, clock=loop.time)
-        self._cancelled = asyncio.Event()
-        self._over = False
-
-    async def updates(self) -> AsyncIterator[TransferProgress]:
-        done = 0.0
-        last = self._meter.clock()
-        try:
-            yield self._meter.reading()
-            while done < self._total:
-                try:
-                    await asyncio.wait_for(self._cancelled.wait(), STEP)
-                except TimeoutError:
-                    pass
-                if self._cancelled.is_set():
-                    self._fail()
-                    raise HostError(f"{self.description} was cancelled")
-                now = self._meter.clock()
-                done = min(float(self._total), done + self._rate() * (now - last))
-                last = now
-                self._meter.update(int(done))
-                if done < self._total:
-                    yield self._meter.reading()
-            message = self._finish()
-            self._over = True
-            yield self._meter.reading(finished=True, message=message)
-        finally:
-            self._over = True
-
-    async def cancel(self) -> None:
-        if not self._over:
-            self._cancelled.set()
-
-
-def _placeholder_tar(name: str) -> bytes:
-    text = f"nspawn-tui demo host: image {name} is simulated; this archive holds no image.\n"
-    data = text.encode()
-    buffer = io.BytesIO()
-    import tarfile  # only when a demo export runs: not a cost of every start
-
-    with tarfile.open(fileobj=buffer, mode="w") as archive:
-        info = tarfile.TarInfo("README.nspawn-tui-demo")
-        info.size = len(data)
-        archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
 
 
 class DemoImages:
@@ -152,6 +83,8 @@ class DemoImages:
         return m
 
     def _free_name(self, new_name: str, what: str) -> None:
+        from nspawn_tui.images import names
+
         problem = names.name_problem(new_name)
         if problem is not None:
             raise HostError(f"{what}: {problem}")
@@ -207,6 +140,8 @@ class DemoImages:
         self._changed(m)
 
     async def _do_set_image_limit(self, name: str, limit: int) -> None:
+        from nspawn_tui.images import names
+
         what = f"set the size limit of {name}"
         m = self._image_machine(name, what)
         if m.spec.image_type != "subvolume":
@@ -226,6 +161,10 @@ class DemoImages:
     async def _do_import_image(
         self, path: str, name: str, kind: str, read_only: bool, force: bool
     ) -> Transfer:
+        from nspawn_tui.host.demo.transfer import DemoTransfer
+        from nspawn_tui.host.images import IMPORT_KINDS
+        from nspawn_tui.images import names
+
         what = f"import of {path} as {name}"
         if kind not in IMPORT_KINDS:
             raise HostError(f"{what}: the kind must be one of {', '.join(IMPORT_KINDS)}")
@@ -262,6 +201,9 @@ class DemoImages:
         )
 
     async def _do_export_image(self, name: str, path: str, kind: str) -> Transfer:
+        from nspawn_tui.host.demo.transfer import DemoTransfer, placeholder_tar
+        from nspawn_tui.host.images import EXPORT_KINDS
+
         what = f"export of {name} to {path}"
         if kind not in EXPORT_KINDS:
             raise HostError(f"{what}: the kind must be one of {', '.join(EXPORT_KINDS)}")
@@ -280,7 +222,7 @@ class DemoImages:
 
         def finish() -> str:
             with open(path, "r+b") as out:
-                out.write(_placeholder_tar(name) if kind == "tar" else b"nspawn-tui demo\n")
+                out.write(placeholder_tar(name) if kind == "tar" else b"nspawn-tui demo\n")
             return f"exported {name} (demo host: a placeholder file)"
 
         def fail() -> None:

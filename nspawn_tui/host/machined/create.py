@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from nspawn_tui.host.base import Host, HostError
-from nspawn_tui.nspawn.settings import ETC_DIR
+from nspawn_tui.nspawn import ETC_DIR
 
 if TYPE_CHECKING:
     from nspawn_tui.create.model import CreatePlan, CreateSupport, Creation

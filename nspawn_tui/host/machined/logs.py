@@ -17,21 +17,14 @@ import os
 import shlex
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from nspawn_tui.host.base import EventHub, EventKind, HostError, Machine
-from nspawn_tui.journal.sources import (
-    JournalError,
-    JournalMerger,
-    JournalSource,
-    LogEvent,
-    LogOptions,
-    LogRecord,
-    SourceStatus,
-    fetch_record_fields,
-    journal_directory,
-    options_argv,
-    record_argv,
-)
+
+if TYPE_CHECKING:
+    # The journal's readers load when logs are first asked for, not before the
+    # dashboard's first frame (benchmarks/README.md).
+    from nspawn_tui.journal.sources import JournalSource, LogEvent, LogOptions, LogRecord
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -78,6 +71,8 @@ class MachinedLogs:
         return env
 
     def _source(self, machine: Machine, options: LogOptions) -> JournalSource:
+        from nspawn_tui.journal.sources import JournalSource, journal_directory, options_argv
+
         directory = None if machine.running else journal_directory(machine.root_directory)
         self._log_dirs[machine.name] = directory
         name = machine.name
@@ -92,6 +87,8 @@ class MachinedLogs:
     async def follow_logs(
         self, names: Sequence[str], options: LogOptions
     ) -> AsyncIterator[LogEvent]:
+        from nspawn_tui.journal.sources import JournalMerger, SourceStatus
+
         wanted = list(dict.fromkeys(names))
         machines = {m.name: m for m in await self.list_machines()}
         merger = JournalMerger()
@@ -152,6 +149,8 @@ class MachinedLogs:
             await merger.close()
 
     async def log_record(self, record: LogRecord) -> dict[str, str]:
+        from nspawn_tui.journal.sources import JournalError, fetch_record_fields, record_argv
+
         directory = self._log_dirs.get(record.machine)
         try:
             return await fetch_record_fields(

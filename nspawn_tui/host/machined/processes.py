@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 from nspawn_tui import cgroups
 from nspawn_tui.host.base import HostError, Machine, NoSuchMachine
-from nspawn_tui.host.processes import ProcessTable
-from nspawn_tui.procs.kill import NotInCgroup, send_signal
-from nspawn_tui.procs.reader import ProcessReader
-from nspawn_tui.procs.tree import machine_directory
 from nspawn_tui.safe import clean
 from nspawn_tui.units.names import signal_name
 
 if TYPE_CHECKING:
+    # nspawn_tui.procs loads when processes are first asked for, not before the
+    # dashboard's first frame (benchmarks/README.md).
     from dbus_next.aio import MessageBus
 
     from nspawn_tui.host.machined.metrics import MetricsSource
+    from nspawn_tui.host.processes import ProcessTable
+    from nspawn_tui.procs.reader import ProcessReader
 
 
 class MachinedProcesses:
@@ -57,6 +57,9 @@ class MachinedProcesses:
 
     async def processes(self, name: str) -> ProcessTable:
         """Every process of the running machine ``name``, by cgroup, CPU % since the last call."""
+        from nspawn_tui.host.processes import ProcessTable
+        from nspawn_tui.procs.reader import ProcessReader
+
         if self._procs_reader is None:
             self._procs_reader = ProcessReader()
         reader = self._procs_reader
@@ -72,6 +75,8 @@ class MachinedProcesses:
         return await asyncio.to_thread(reader.read, name, relative, directory)
 
     async def _do_signal_process(self, name: str, pid: int, signal: int) -> None:
+        from nspawn_tui.procs.kill import NotInCgroup, send_signal
+
         what = f"SIG{signal_name(signal)} to process {pid} of {name}"
         _relative, directory = await self._machine_cgroup(name, what)
         if directory is None:
@@ -96,6 +101,8 @@ class MachinedProcesses:
 
     async def _machine_cgroup(self, name: str, what: str) -> tuple[str | None, str | None]:
         """The running machine's cgroup, relative to the root, and the directory to walk."""
+        from nspawn_tui.procs.tree import machine_directory
+
         (path,) = await self._call("GetMachine", "s", [name], what=what)
         props = await self._machine_props(str(path))
         machine = Machine(
