@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from nspawn_tui.units import limits
+from nspawn_tui.units import UINT64_MAX
 
 #: systemd's HOST_NAME_MAX: the longest machine (and importable image) name.
 NAME_MAX: Final = 64
 #: What SetImageLimit takes for "no limit".
-NO_LIMIT: Final = limits.UINT64_MAX
+NO_LIMIT: Final = UINT64_MAX
 _NO_LIMIT_WORDS: Final = frozenset({"none", "infinity", "-"})
 _LDH: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 
@@ -72,6 +72,8 @@ def parse_image_limit(text: str) -> int:
         raise ImageNameError("give a size such as 10G or 512M, or 'none' for no limit")
     if value.lower() in _NO_LIMIT_WORDS:
         return NO_LIMIT
+    from nspawn_tui.units import limits  # only when a limit is typed: not before the first frame
+
     size = limits.parse_size(value)  # systemd's parse_size(), base 1024
     if size is None:
         raise ImageNameError(
@@ -89,4 +91,6 @@ def format_image_limit(limit: int | None) -> str:
     """A limit in the syntax :func:`parse_image_limit` reads: "10G", "none"."""
     if limit is None or limit >= NO_LIMIT:
         return "none"
+    from nspawn_tui.units import limits
+
     return limits.format_size(limit)

@@ -28,10 +28,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
+from nspawn_tui.units import UINT64_MAX
 from nspawn_tui.units.names import unit_of
 
 #: systemd's "infinity" / "unset" for 't' properties.
-UINT64_MAX: Final = 2**64 - 1
 UINT32_MAX: Final = 2**32 - 1
 #: The largest CPU index systemd accepts in a CPU set.
 CPU_INDEX_LIMIT: Final = 8192

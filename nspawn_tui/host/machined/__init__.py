@@ -12,8 +12,9 @@ empty today), :mod:`.attach` (shell and login: a PTY passed over D-Bus
 today) and :mod:`.stats` (the host's own CPU and memory: psutil today); the capabilities :mod:`.network` (netlink through
 :mod:`nspawn_tui.net`), :mod:`.processes` (through :mod:`nspawn_tui.procs`)
 and :mod:`.images` (machined's image calls, checked with
-:mod:`nspawn_tui.images`) with :mod:`.importd` (importd's transfers
-through pipes we count), and :mod:`.create` (creating containers, run by
+:mod:`nspawn_tui.images`) with :mod:`.importd` (importd's calls and
+signals) and :mod:`.import_transfer` (a transfer through a pipe we count,
+loaded when one starts), and :mod:`.create` (creating containers, run by
 :mod:`nspawn_tui.create`).  It may import dbus-next (through :mod:`nspawn_tui.dbus` for the bus itself), psutil, :mod:`nspawn_tui.cgroups`,
 :mod:`nspawn_tui.journal`, :mod:`nspawn_tui.nspawn`, :mod:`nspawn_tui.units`
 and :mod:`nspawn_tui.safe`; never Textual.  Only ``cli.py`` and :mod:`nspawn_tui.remote` (which fills

@@ -16,17 +16,19 @@ from __future__ import annotations
 import asyncio
 import os
 import stat
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from dbus_next.aio import MessageBus
 
 from nspawn_tui.host.base import HostError, Image, NoSuchMachine
-from nspawn_tui.host.images import EXPORT_KINDS, IMPORT_KINDS, Transfer
 from nspawn_tui.host.machined import bus as du
 from nspawn_tui.host.machined import importd
 from nspawn_tui.images import names
-from nspawn_tui.images.progress import ProgressMeter
-from nspawn_tui.images.pump import Pump
+
+if TYPE_CHECKING:
+    # A transfer's pieces load when one starts, not before the dashboard's first
+    # frame (benchmarks/README.md).
+    from nspawn_tui.host.images import Transfer
 
 MACHINE1_IMAGE: Final = "org.freedesktop.machine1.Image"
 NO_SUCH_IMAGE: Final = "org.freedesktop.machine1.NoSuchImage"
@@ -203,6 +205,11 @@ class MachinedImages:
     async def _do_import_image(
         self, path: str, name: str, kind: str, read_only: bool, force: bool
     ) -> Transfer:
+        from nspawn_tui.host.images import IMPORT_KINDS
+        from nspawn_tui.host.machined.import_transfer import ImportdTransfer
+        from nspawn_tui.images.progress import ProgressMeter
+        from nspawn_tui.images.pump import Pump
+
         what = f"import of {path} as {name}"
         if kind not in IMPORT_KINDS:
             raise HostError(f"{what}: the kind must be one of {', '.join(IMPORT_KINDS)}")
@@ -215,7 +222,7 @@ class MachinedImages:
                 )
             finally:
                 os.close(source)
-            return importd.ImportdTransfer(
+            return ImportdTransfer(
                 watch, tid, tpath, what, pump=None, meter=ProgressMeter(None), words=words,
                 export=False, on_end=self._images_changed,
             )  # fmt: skip
@@ -232,12 +239,17 @@ class MachinedImages:
         finally:
             os.close(read_end)
         pump.start()
-        return importd.ImportdTransfer(
+        return ImportdTransfer(
             watch, tid, tpath, what, pump=pump, meter=ProgressMeter(size), words=words,
             export=False, on_end=self._images_changed,
         )  # fmt: skip
 
     async def _do_export_image(self, name: str, path: str, kind: str) -> Transfer:
+        from nspawn_tui.host.images import EXPORT_KINDS
+        from nspawn_tui.host.machined.import_transfer import ImportdTransfer
+        from nspawn_tui.images.progress import ProgressMeter
+        from nspawn_tui.images.pump import Pump
+
         what = f"export of {name} to {path}"
         if kind not in EXPORT_KINDS:
             raise HostError(f"{what}: the kind must be one of {', '.join(EXPORT_KINDS)}")
@@ -261,7 +273,7 @@ class MachinedImages:
         finally:
             os.close(write_end)
         pump.start()
-        return importd.ImportdTransfer(
+        return ImportdTransfer(
             watch, tid, tpath, what, pump=pump, meter=ProgressMeter(image.usage_bytes),
             words=words, export=True, on_failure=remove_partial,
         )  # fmt: skip

@@ -11,12 +11,12 @@ from dbus_next import Message
 
 from nspawn_tui.host.base import HostError, NoSuchMachine
 from nspawn_tui.host.machined import images as machined_images
+from nspawn_tui.host.machined.import_transfer import failure_words
 from nspawn_tui.host.machined.importd import (
     IMPORT1_MANAGER,
     IMPORT1_TRANSFER,
     ImportdMissing,
     ImportdWatch,
-    failure_words,
     importd_words,
 )
 
