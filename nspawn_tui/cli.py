@@ -104,31 +104,49 @@ def _fleet(hosts: list[Host], args: argparse.Namespace) -> Host:
     return FleetHost(hosts, read_only=args.read_only)
 
 
+def _config_file(args: argparse.Namespace) -> str | None:
+    """The config file that names the hosts: ``--config``'s, else the XDG one if it exists."""
+    from nspawn_tui.config.load import default_config_path
+
+    if args.config:
+        return str(args.config)
+    path = default_config_path()
+    return path if path is not None and os.path.exists(path) else None
+
+
 def host_targets(args: argparse.Namespace) -> list[SshTarget | None]:
     """``--host`` values, else the config file's hosts, else this machine (None is local).
 
     Raises :class:`HostsError` naming the value, or the file and line, that is wrong.
     """
-    from nspawn_tui.fleet.hostsfile import (
-        HostsError,
-        default_config_path,
-        load_hosts,
-        targets_from_options,
-    )
+    path = _config_file(args)
+    if not args.host and path is None:
+        return [None]  # no hosts to read: the hosts' reader is not loaded (a plain start)
+    from nspawn_tui.fleet.hostsfile import HostsError, load_hosts, targets_from_options
 
     if args.host:
         return targets_from_options(args.host)
-    path = args.config or default_config_path()
-    if path is not None and os.path.exists(path):
-        try:
-            found = load_hosts(path)
-        except HostsError:  # a problem of the config file (said by settings()): this machine
-            return [None]
-        if found:
-            return found
-    elif args.config:
-        raise HostsError(f"{args.config}: no such file")
-    return [None]
+    assert path is not None
+    if not os.path.exists(path):
+        raise HostsError(f"{path}: no such file")
+    try:
+        found = load_hosts(path)
+    except HostsError:  # a problem of the config file (said by settings()): this machine
+        return [None]
+    return found or [None]
+
+
+def _hosts_problem(args: argparse.Namespace) -> str | None:
+    """What is wrong with ``--host`` or a missing ``--config`` file (None: nothing)."""
+    if not args.host and _config_file(args) is None:
+        return None
+    from nspawn_tui.fleet.hostsfile import HostsError
+
+    try:
+        host_targets(args)
+    except HostsError as exc:
+        return str(exc)
+    return None
 
 
 async def _probe(args: argparse.Namespace) -> None:
@@ -334,14 +352,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if command and args.command != "shell":
         build_parser().error("a command after -- is only for 'shell'")
     from nspawn_tui.commands import config as config_command
-    from nspawn_tui.fleet.hostsfile import HostsError
 
     if args.command == "config":
         return config_command.run(args, sys.stdout, sys.stderr)
-    try:
-        host_targets(args)  # a wrong --host or a missing --config file: said before anything runs
-    except HostsError as exc:
-        print(f"nspawn-tui: {clean(str(exc))}", file=sys.stderr)
+    problem = _hosts_problem(args)  # a wrong --host or a missing --config file: said first
+    if problem is not None:
+        print(f"nspawn-tui: {clean(problem)}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     config = config_command.settings(args, sys.stderr)  # its problems said; options win
     try:

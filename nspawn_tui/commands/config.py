@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-from nspawn_tui.config.default import default_text
 from nspawn_tui.config.load import config_path, load_config, with_options
 from nspawn_tui.config.model import Config
 from nspawn_tui.safe import clean
@@ -41,6 +40,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Check a file or print the default one; the exit status."""
     if args.print_default:
+        from nspawn_tui.config.default import default_text  # not loaded on every start
+
         out.write(default_text())
         return 0
     path = config_path(args.check or getattr(args, "config", None))

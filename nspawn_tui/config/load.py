@@ -10,7 +10,6 @@ problems here too (the fleet then falls back to this machine).
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import re
 import unicodedata
@@ -30,7 +29,6 @@ from nspawn_tui.config.model import (
     Config,
     ConfigProblem,
 )
-from nspawn_tui.fleet.hostsfile import HostsError, default_config_path, parse_hosts
 
 TOP_KEYS = ("interval", "cpu", "columns", "sort", "scrollback", "theme", "keys", "confirm", "hosts")
 _MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
@@ -50,6 +48,17 @@ class _Problems:
     def add(self, path: tuple[str, ...], message: str, key: str | None = None) -> None:
         line = line_of(self.lines, *path)
         self.found.append(ConfigProblem(self.path, line, key or ".".join(path), message))
+
+
+def default_config_path() -> str | None:
+    """``$XDG_CONFIG_HOME/nspawn-tui/config.toml`` (``~/.config`` when unset); None without HOME."""
+    base = os.environ.get("XDG_CONFIG_HOME") or ""
+    if not base or not os.path.isabs(base):
+        home = os.environ.get("HOME")
+        if not home:
+            return None
+        base = os.path.join(home, ".config")
+    return os.path.join(base, "nspawn-tui", "config.toml")
 
 
 def config_path(path: str | None) -> str | None:
@@ -109,6 +118,8 @@ def parse_config(text: str, path: str) -> Config:
 
 def _quoted(text: str) -> str:
     """``text`` in double quotes, controls as escapes (JSON's)."""
+    import json  # only when there is a problem to say: not on every start
+
     return json.dumps(text, ensure_ascii=False)
 
 
@@ -281,6 +292,8 @@ def _confirm(value: object, problems: _Problems, settings: dict[str, Any]) -> No
 
 def _check_hosts(text: str, path: str, problems: _Problems) -> None:
     """The fleet's own reader says what is wrong with ``[[hosts]]``."""
+    from nspawn_tui.fleet.hostsfile import HostsError, parse_hosts  # only with [[hosts]]
+
     try:
         parse_hosts(text, path)
     except HostsError as exc:

@@ -17,7 +17,6 @@ key; nothing is guessed.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,17 +29,6 @@ HOST_KEYS = frozenset({"address", "name", "group"})
 
 class HostsError(ValueError):
     """A ``--host`` value or a hosts entry of the config file that cannot be used."""
-
-
-def default_config_path() -> str | None:
-    """``$XDG_CONFIG_HOME/nspawn-tui/config.toml`` (``~/.config`` when unset); None without HOME."""
-    base = os.environ.get("XDG_CONFIG_HOME") or ""
-    if not base or not os.path.isabs(base):
-        home = os.environ.get("HOME")
-        if not home:
-            return None
-        base = os.path.join(home, ".config")
-    return os.path.join(base, "nspawn-tui", "config.toml")
 
 
 def targets_from_options(values: Sequence[str]) -> list[SshTarget | None]:

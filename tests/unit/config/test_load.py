@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from nspawn_tui.config.default import default_text
-from nspawn_tui.config.load import key_problem, load_config, parse_config, with_options
+from nspawn_tui.config.load import (
+    default_config_path,
+    key_problem,
+    load_config,
+    parse_config,
+    with_options,
+)
 from nspawn_tui.config.model import COLUMN_KEYS, CONFIRM_DEFAULTS, Config, ConfigProblem
 from nspawn_tui.view.rows import COLUMN_KEYS as TABLE_COLUMNS
 
@@ -197,3 +203,14 @@ def test_options_override_the_file() -> None:
     both = with_options(config, interval=0.5, scrollback=7)
     assert (both.interval, both.scrollback, both.path) == (0.5, 7, F)
     assert with_options(config, interval=None, scrollback=9).interval == 3.0
+
+
+def test_default_config_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/xdg")
+    assert default_config_path() == "/xdg/nspawn-tui/config.toml"
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")
+    monkeypatch.setenv("HOME", "/home/u")
+    assert default_config_path() == "/home/u/.config/nspawn-tui/config.toml"
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.delenv("HOME")
+    assert default_config_path() is None

@@ -9,7 +9,6 @@ import pytest
 
 from nspawn_tui.fleet.hostsfile import (
     HostsError,
-    default_config_path,
     load_hosts,
     parse_hosts,
     targets_from_options,
@@ -104,14 +103,3 @@ def test_host_options_in_order_once_each() -> None:
     assert [t.name if t else "local" for t in found] == ["web1", "local", "root@web2:22"]
     with pytest.raises(HostsError, match="^--host"):
         targets_from_options(["-oProxyCommand=x"])
-
-
-def test_default_config_path(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("XDG_CONFIG_HOME", "/xdg")
-    assert default_config_path() == "/xdg/nspawn-tui/config.toml"
-    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/ignored")
-    monkeypatch.setenv("HOME", "/home/u")
-    assert default_config_path() == "/home/u/.config/nspawn-tui/config.toml"
-    monkeypatch.delenv("XDG_CONFIG_HOME")
-    monkeypatch.delenv("HOME")
-    assert default_config_path() is None
