@@ -6,11 +6,11 @@ import asyncio
 import math
 from collections import deque
 from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.lazy import Lazy
 from textual.widgets import Footer, Input, Static
 
 from nspawn_tui.config.model import DEFAULT_SCROLLBACK
@@ -34,6 +34,7 @@ from nspawn_tui.widgets.detail_panel import DetailPanel
 from nspawn_tui.widgets.filter_input import FilterInput
 from nspawn_tui.widgets.host_header import HostHeader
 from nspawn_tui.widgets.machine_table import MachineTable
+from nspawn_tui.widgets.mount_later import MountLater, mount_all_later
 from nspawn_tui.widgets.paint_now import paint_batch
 from nspawn_tui.widgets.safe_text import notify_plain, plain
 
@@ -46,6 +47,11 @@ BIN_SECONDS = 5.0
 MIN_INTERVAL = 0.25
 MAX_INTERVAL = 10.0
 INTERVAL_STEPS = (0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+#: Seconds after mounting by which the footer, action bar and graphs mount even
+#: if the first poll has not come back (they mount after its frame otherwise).
+MOUNT_LATER_AT_MOST = 0.5
+#: Seconds after the first poll's data is given to the widgets: its frame is drawn by then.
+AFTER_FRAME = 1 / 30
 
 
 def logs_screen(host: Host, names: list[str], scrollback: int = DEFAULT_SCROLLBACK) -> LogsScreen:
@@ -126,10 +132,10 @@ class DashboardScreen(ActionsMixin):
             placeholder="filter by name (Enter keeps, Escape clears)",
             id="filter",
         )
-        # After the first frame (Textual's Lazy): the footer's keys are ~20 widgets
-        # that it composes again on each change of bindings; the first frame is the
-        # table (benchmarks/README.md, "First paint").
-        yield Lazy(Footer(show_command_palette=False))  # ctrl+p is in the help (?)
+        # After the first frame with data (widgets/mount_later.py): the footer's keys
+        # are ~20 widgets that it composes again on each change of bindings; the
+        # first frame is the table (benchmarks/README.md, "First paint").
+        yield MountLater(Footer(show_command_palette=False))  # ctrl+p is in the help (?)
 
     def on_mount(self) -> None:
         # Looked up once: the poll uses them every second.
@@ -141,6 +147,13 @@ class DashboardScreen(ActionsMixin):
         self._table.focus()
         self._poll_loop()
         self._event_loop()
+        # The footer, the action bar and the graphs: one refresh after the first
+        # poll is drawn, or now if that poll is slow (a host that answers late).
+        self.set_timer(MOUNT_LATER_AT_MOST, self._mount_later)
+
+    async def _mount_later(self) -> None:
+        if await mount_all_later(self):
+            self.refresh_bindings()  # the footer shows the keys when bindings change
 
     # ------------------------------------------------------------- polling
 
@@ -154,6 +167,8 @@ class DashboardScreen(ActionsMixin):
             # the panel's network first: the poll then draws the panel once
             await self._read_network(snapshot)
             self._apply(snapshot)
+            if self.polls == 1:  # once its frame is drawn (a frame waits a 60th of a second)
+                self.set_timer(AFTER_FRAME, partial(self.call_after_refresh, self._mount_later))
             self._wake.clear()
             # Until the interval elapses or an event wakes us: a timer that sets
             # the event costs less than wait_for's task and timeout every second.

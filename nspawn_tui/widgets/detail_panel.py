@@ -11,7 +11,6 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.content import Content
 from textual.geometry import Region, Size
-from textual.lazy import Lazy
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -29,6 +28,7 @@ from nspawn_tui.view.host_rows import HOST_UP, host_reason, host_state
 from nspawn_tui.widgets.action_bar import ActionBar
 from nspawn_tui.widgets.geometry import content_size
 from nspawn_tui.widgets.graph_column import GraphColumn
+from nspawn_tui.widgets.mount_later import MountLater
 from nspawn_tui.widgets.paint_now import refresh_lines
 from nspawn_tui.widgets.plain_lines import PlainLines
 from nspawn_tui.widgets.safe_text import safe_strip
@@ -191,7 +191,7 @@ class DetailPanel(Widget):
         #: what show() was last given (None: show_host since)
         self._last_inputs: tuple[object, ...] | None = None
         # Made here, not in compose: the action bar and the graphs column mount
-        # after the first frame (Textual's Lazy), and show() may come before that.
+        # after the first frame (widgets/mount_later.py), and show() may come before that.
         self._bar = ActionBar(id="action-bar")
         self._props = _Text(id="detail-props")
         self._graphs = GraphColumn(id="detail-graphs")
@@ -200,10 +200,10 @@ class DetailPanel(Widget):
     def compose(self) -> ComposeResult:
         # The buttons and the graphs mount after the first frame: their dozen
         # widgets were a fifth of it (benchmarks/README.md, "First paint").
-        yield Lazy(self._bar)  # buttons for the machine under the cursor
+        yield MountLater(self._bar)  # buttons for the machine under the cursor
         with Horizontal():
             yield self._props
-            yield Lazy(self._graphs)
+            yield MountLater(self._graphs)
 
     def show(
         self,
