@@ -165,7 +165,7 @@ class ActionBar(Widget, can_focus=True):
         self._cursor = 0  # the button Enter presses (drawn only while focused)
         self._hover: int | None = None
         #: what show() was last given before the bar was mounted (the detail panel
-        #: mounts it after the first frame, with Textual's Lazy)
+        #: mounts it after the first frame: widgets/mount_later.py)
         self._early: tuple[Machine | None] | None = None
         #: the screen's read-only gate, found once when mounted (show() runs every poll:
         #: a Protocol isinstance and the screen's lookup cost more than the rest of it)
@@ -175,6 +175,11 @@ class ActionBar(Widget, can_focus=True):
     def on_mount(self) -> None:
         screen = self.screen
         self._gate = screen if isinstance(screen, ActionGate) else None
+        # show() may also come while the bar is being mounted (after this handler,
+        # before Textual marks it mounted): what it was given is applied after.
+        self.call_later(self._show_early)
+
+    def _show_early(self) -> None:
         if self._early is not None:
             (machine,) = self._early
             self._early = None
@@ -201,6 +206,7 @@ class ActionBar(Widget, can_focus=True):
         if not self.is_mounted:
             self._early = (machine,)
             return
+        self._early = None  # older than this
         gate = self._gate
         refused = frozenset(
             spec.action
