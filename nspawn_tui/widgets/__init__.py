@@ -8,6 +8,7 @@ wrapping, shared by its text and :mod:`.graph_column`'s titles;
 :mod:`.plain_lines`: Line-API widgets whose plain lines skip Textual's
 styles cache; :mod:`.paint_now`: a poll's changed lines drawn in the poll's
 own step; :mod:`.key_queue`: the app hands out the keys of one burst one at
-a time, in the order typed).  Same imports as
+a time, in the order typed; :mod:`.mount_later`: a widget's place kept
+until the screen's first frame with data is drawn).  Same imports as
 :mod:`nspawn_tui.screens`, and never a screen.
 """
