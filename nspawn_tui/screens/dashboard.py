@@ -347,7 +347,7 @@ class DashboardScreen(ActionsMixin):
         except HostError as exc:
             notify_plain(self, str(exc), severity="warning")
             return
-        if self.query_one(MachineTable).cursor_name == name:
+        if self._table.cursor_name == name:  # (held: a query fails during shutdown)
             self._details = details
             self._update_detail()
 

@@ -100,6 +100,7 @@ class RecordScreen(Modal[None]):
     async def _load(self) -> None:
         assert self.fetch is not None
         note = self.query_one("#record-note", Static)
+        table = self.query_one("#record-fields", Static)  # before the wait: closing prunes them
         try:
             fields = await self.fetch(self.record)
         except HostError as error:
@@ -109,7 +110,7 @@ class RecordScreen(Modal[None]):
             return
         self.fields = dict(fields)
         note.update(plain(f"{len(fields)} fields"))
-        self.query_one("#record-fields", Static).update(fields_table(self.fields, self.tz))
+        table.update(fields_table(self.fields, self.tz))
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -6,6 +6,11 @@ unknown), and a line of figures: percentage, bytes done and total, rate over
 the last seconds, time left (or elapsed).  At the end it keeps the outcome
 (done, failed with the reason, cancelled) until the next transfer.
 Everything shown is plain text (descriptions quote paths and names).
+
+The bar keeps its own parts rather than querying for them: the transfer's
+worker may still report while the app shuts down, after Textual has removed
+the bar's children, and a report then changes parts no longer shown instead
+of failing.
 """
 
 from __future__ import annotations
@@ -41,12 +46,17 @@ class TransferBar(Vertical):
         super().__init__(id=id)
         self.running = False
         self.last: TransferProgress | None = None
+        self._title = Label("", id="transfer-title")
+        # the percentage is in the figures line, with one decimal
+        self._bar = ProgressBar(
+            total=None, show_eta=False, show_percentage=False, id="transfer-progress"
+        )
+        self._figures = Static("", id="transfer-figures")
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="transfer-title")
-        # the percentage is in the figures line, with one decimal
-        yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="transfer-progress")
-        yield Static("", id="transfer-figures")
+        yield self._title
+        yield self._bar
+        yield self._figures
 
     def begin(self, description: str) -> None:
         self.running = True
@@ -54,13 +64,13 @@ class TransferBar(Vertical):
         self.set_class(True, "-shown")
         self.set_class(False, "-failed")
         self.set_class(False, "-done")
-        self.query_one("#transfer-title", Label).update(plain(f"{description}  (x cancels)"))
-        self.query_one(ProgressBar).update(total=None, progress=0)
-        self.query_one("#transfer-figures", Static).update("starting…")
+        self._title.update(plain(f"{description}  (x cancels)"))
+        self._bar.update(total=None, progress=0)
+        self._figures.update("starting…")
 
     def show(self, progress: TransferProgress) -> None:
         self.last = progress
-        bar = self.query_one(ProgressBar)
+        bar = self._bar
         fraction = progress.fraction
         if fraction is None:
             bar.update(total=None)
@@ -69,7 +79,7 @@ class TransferBar(Vertical):
         figures = progress_line(progress, format_bytes)
         if progress.message and not progress.finished:
             figures += f"  ·  {progress.message}"
-        self.query_one("#transfer-figures", Static).update(plain(figures))
+        self._figures.update(plain(figures))
 
     def end(self, description: str, outcome: str, *, failed: bool) -> None:
         """The transfer is over: ``outcome`` says how (kept until the next one)."""
@@ -77,10 +87,10 @@ class TransferBar(Vertical):
         self.set_class(True, "-shown")
         self.set_class(failed, "-failed")
         self.set_class(not failed, "-done")
-        self.query_one("#transfer-title", Label).update(plain(description))
+        self._title.update(plain(description))
         if not failed:
-            self.query_one(ProgressBar).update(total=STEPS, progress=STEPS)
-        self.query_one("#transfer-figures", Static).update(plain(outcome, lines=True))
+            self._bar.update(total=STEPS, progress=STEPS)
+        self._figures.update(plain(outcome, lines=True))
 
     def note(self, text: str) -> None:
         """Say something about transfers without one running (importd missing)."""
@@ -88,6 +98,6 @@ class TransferBar(Vertical):
         self.set_class(True, "-shown")
         self.set_class(True, "-failed")
         self.set_class(False, "-done")
-        self.query_one("#transfer-title", Label).update("Import and export")
-        self.query_one(ProgressBar).update(total=STEPS, progress=0)
-        self.query_one("#transfer-figures", Static).update(plain(text, lines=True))
+        self._title.update("Import and export")
+        self._bar.update(total=STEPS, progress=0)
+        self._figures.update(plain(text, lines=True))
