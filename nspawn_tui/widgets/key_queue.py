@@ -15,6 +15,12 @@ to the top, the next one waits until that screen has taken its focus.  A key
 lost on its way (its widget removed meanwhile) holds the ones behind it for
 :data:`MAX_HOLD` seconds at most.  Typed slowly, nothing changes: a key with
 none before it is handed out at once.
+
+A paste (the terminal's bracketed paste: one event with the text) waits in
+the same line: pasted behind ``/`` in one read, it goes to the filter that
+``/`` opens, not to the table the ``/`` was typed on.  It is handed out as a
+:class:`QueuedPaste` to the widget focused then, and the keys behind it
+follow at once (it has no bindings to wait for).
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ if TYPE_CHECKING:
     from textual.app import App
     from textual.screen import Screen
 
-__all__ = ["MAX_HOLD", "KeyQueue", "QueuedKey"]
+__all__ = ["MAX_HOLD", "KeyQueue", "QueuedKey", "QueuedPaste"]
 
 #: Seconds a key lost on its way holds the keys behind it.
 MAX_HOLD = 0.5
@@ -64,12 +70,19 @@ class QueuedKey(events.Key):
 QueuedKey.handler_name = events.Key.handler_name  # on_key, as any key
 
 
+class QueuedPaste(events.Paste):
+    """A paste from the terminal, handed out after the keys typed before it."""
+
+
+QueuedPaste.handler_name = events.Paste.handler_name  # on_paste, as any paste
+
+
 class KeyQueue:
     """The keys from the terminal, handed out one at a time, in the order typed."""
 
     def __init__(self, app: App[Any]) -> None:
         self._app = app
-        self._waiting: deque[events.Key] = deque()
+        self._waiting: deque[events.Key | events.Paste] = deque()
         self._current: QueuedKey | None = None
         self._screen: Screen[Any] | None = None
         self._hold: asyncio.TimerHandle | None = None
@@ -89,6 +102,10 @@ class KeyQueue:
                 if queued is None:
                     return  # held behind the keys before it
                 event = queued
+        elif isinstance(event, events.Paste) and not isinstance(event, QueuedPaste):
+            if not event.is_forwarded and not self.idle:  # from the terminal, behind keys
+                self._waiting.append(event)
+                return
         if not isinstance(event, QueuedKey):
             await handle(event)
         elif event.is_forwarded:  # bubbled back up: done once the app's bindings ran
@@ -139,7 +156,13 @@ class KeyQueue:
         if self._current is not None or not self._waiting:
             return
         self._cancel_hold()
-        key = self._start(self._waiting.popleft())
+        waiting = self._waiting.popleft()
+        if isinstance(waiting, events.Paste):
+            await self._app.on_event(QueuedPaste(waiting.text))  # to the widget focused now
+            if self._waiting:
+                self._app.call_later(self._next)
+            return
+        key = self._start(waiting)
         await self._app.on_event(key)
 
     def _start(self, event: events.Key) -> QueuedKey:

@@ -58,6 +58,14 @@ def keys(*parts: str) -> list[events.Key]:
     return found
 
 
+async def pasted(pilot: Pilot[None], *parts: str | events.Paste) -> None:
+    """As :func:`burst`, with pastes (the terminal's bracketed paste) among the keys."""
+    for part in parts:
+        for event in [part] if isinstance(part, events.Paste) else keys(part):
+            pilot.app.post_message(event)
+    await keys_handled(pilot)
+
+
 async def burst(pilot: Pilot[None], *parts: str) -> None:
     """Post every key before the app handles the first, as one read from the terminal."""
     for key in keys(*parts):
@@ -102,6 +110,31 @@ async def test_the_keys_of_an_input_keep_their_place(
         await burst(pilot, *typed)
         assert app.query_one("#line", SafeInput).value == line
         assert app.query_one("#area", SafeTextArea).text == area
+
+
+async def test_a_paste_keeps_its_place_among_the_keys() -> None:
+    app = Inputs()
+    async with app.run_test() as pilot:
+        app.query_one("#line").focus()
+        await pilot.pause()
+        await pasted(pilot, "abc", events.Paste("XY"), "d", "tab", events.Paste("zz"), "!")
+        assert app.query_one("#line", SafeInput).value == "abcXYd"
+        assert app.query_one("#area", SafeTextArea).text == "zz!"
+        await pasted(pilot, events.Paste("alone"))  # nothing before it: at once, as Textual's
+        assert app.query_one("#area", SafeTextArea).text == "zz!alone"
+        assert app.key_queue.idle
+
+
+async def test_a_paste_after_slash_goes_to_the_filter_it_opens() -> None:
+    app = NspawnApp(DemoHost(seed=1, frozen=True), interval=5)
+    async with app.run_test(size=(120, 40), notifications=True) as pilot:
+        dashboard = await dashboard_polled(pilot)
+        await pasted(pilot, "/", events.Paste("build"), "-1")
+        assert dashboard.query_one("#filter", Input).value == "build-1"
+        await pasted(pilot, "escape", "l", "/", events.Paste("sshd"))  # behind a new screen
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        assert screen.query_one("#log-prompt", Input).value == "sshd"
 
 
 async def test_the_keys_after_slash_go_to_the_dashboards_filter() -> None:
