@@ -8,6 +8,10 @@ elapsed and the last lines of the running tool's output (cleaned, never
 markup).  Cancel asks first, then :meth:`Creation.cancel` (the tree is
 removed).  When done: Boot now (``Host.start``) and Close; on failure, the
 error and the log's tail stay on screen.
+
+The screen holds its parts rather than querying for them: a reading may
+come while the app ends, after Textual has removed them (a creation runs for
+minutes, and quitting meanwhile must not end in a traceback).
 """
 
 from __future__ import annotations
@@ -114,24 +118,32 @@ class CreateProgressScreen(Screen[None]):
         self.cancelled = False
         self._seen_at = clock()  # when the last reading came
         self._tail: tuple[str, ...] = ()
+        self._steps = Static("", id="cp-steps")
+        self._stage = Static("starting…", id="cp-stage")
+        self._bar = ProgressBar(total=None, show_eta=False, id="cp-bar")
+        self._result = Static("", id="cp-result")
+        self._log_lines = Log(max_lines=LOG_LINES, id="cp-log")
+        self._boot_button = Button("Boot now (b)", id="cp-boot", variant="success", compact=True)
+        self._cancel_button = Button("Cancel (Esc)", id="cp-cancel", variant="error", compact=True)
+        self._close_button = Button("Close (Esc)", id="cp-close", variant="primary", compact=True)
 
     def compose(self) -> ComposeResult:
         title = self.creation.description or f"Creating {self.plan.name}"
         yield Static(plain(title), id="cp-title")
-        yield Static("", id="cp-steps")
-        yield Static("starting…", id="cp-stage")
-        yield ProgressBar(total=None, show_eta=False, id="cp-bar")
-        yield Static("", id="cp-result")
+        yield self._steps
+        yield self._stage
+        yield self._bar
+        yield self._result
         with Vertical(id="cp-log-box"):
-            yield Log(max_lines=LOG_LINES, id="cp-log")
+            yield self._log_lines
         with Horizontal(id="cp-buttons"):
-            yield Button("Boot now (b)", id="cp-boot", variant="success", compact=True)
-            yield Button("Cancel (Esc)", id="cp-cancel", variant="error", compact=True)
-            yield Button("Close (Esc)", id="cp-close", variant="primary", compact=True)
+            yield self._boot_button
+            yield self._cancel_button
+            yield self._close_button
 
     def on_mount(self) -> None:
         self.query_one("#cp-log-box").border_title = "log"
-        self.query_one("#cp-result").display = False
+        self._result.display = False
         self._set_buttons()
         self.set_interval(1.0, self._tick)
         self._follow()
@@ -155,9 +167,9 @@ class CreateProgressScreen(Screen[None]):
         """Draw one reading."""
         self.last = reading
         self._seen_at = self.clock()
-        self.query_one("#cp-steps", Static).update(Content.assemble(steps_content(reading.steps)))
+        self._steps.update(Content.assemble(steps_content(reading.steps)))
         self._tick()
-        bar = self.query_one("#cp-bar", ProgressBar)
+        bar = self._bar
         if reading.finished:
             bar.update(total=1.0, progress=1.0)
         elif reading.fraction is None:
@@ -166,9 +178,10 @@ class CreateProgressScreen(Screen[None]):
             bar.update(total=1.0, progress=max(0.0, min(1.0, reading.fraction)))
         if reading.log_tail != self._tail:
             self._tail = reading.log_tail
-            log = self.query_one("#cp-log", Log)
-            log.clear()
-            log.write_lines([clean(line) for line in reading.log_tail[-LOG_LINES:]])
+            log = self._log_lines
+            if log.is_attached:  # a Log writes through a worker: none once it is removed
+                log.clear()
+                log.write_lines([clean(line) for line in reading.log_tail[-LOG_LINES:]])
         if reading.error:
             self._end(error=reading.error)
         elif reading.finished:
@@ -181,10 +194,10 @@ class CreateProgressScreen(Screen[None]):
         elapsed = reading.elapsed
         if not self.finished and not self.failed:
             elapsed += self.clock() - self._seen_at
-        self.query_one("#cp-stage", Static).update(plain(stage_text(reading, elapsed)))
+        self._stage.update(plain(stage_text(reading, elapsed)))
 
     def _end(self, error: str = "") -> None:
-        result = self.query_one("#cp-result", Static)
+        result = self._result
         tree = self.plan.tree
         if error:
             self.failed = error
@@ -207,11 +220,11 @@ class CreateProgressScreen(Screen[None]):
 
     def _set_buttons(self) -> None:
         ended = self.finished or bool(self.failed)
-        self.query_one("#cp-cancel").display = not ended
-        self.query_one("#cp-close").display = ended
-        self.query_one("#cp-boot").display = self.finished and not self.plan.start
-        if ended:
-            self.query_one("#cp-close", Button).focus()
+        self._cancel_button.display = not ended
+        self._close_button.display = ended
+        self._boot_button.display = self.finished and not self.plan.start
+        if ended and self._close_button.is_attached:
+            self._close_button.focus()
 
     # -------------------------------------------------------------- actions
 
@@ -250,7 +263,7 @@ class CreateProgressScreen(Screen[None]):
         if not confirmed or self.finished or self.failed:
             return
         self.cancelled = True
-        self.query_one("#cp-stage", Static).update("cancelling…")
+        self._stage.update("cancelling…")
         try:
             await self.creation.cancel()
         except HostError as exc:

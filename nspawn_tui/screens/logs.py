@@ -96,6 +96,8 @@ class LogsScreen(Screen[None]):
         self.tz = tz
         self.flush_interval = flush_interval
         self.log_view = LogView(LogStore(scrollback), tz=tz, id="log-view")
+        # held, not queried: the flush timer may still run while the app ends (parts gone)
+        self._status_line = Static("", id="log-status", markup=False)
         self.statuses: dict[str, SourceStatus] = {}
         self.broken = 0
         self.search_text = ""
@@ -108,7 +110,7 @@ class LogsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield self.log_view
-        yield Static("", id="log-status", markup=False)
+        yield self._status_line
         yield FilterInput(self._submit_prompt, id="log-prompt")
         yield Static("", id="log-prompt-error")
 
@@ -185,7 +187,7 @@ class LogsScreen(Screen[None]):
         text = self.status_text()
         if text != self._status_text:
             self._status_text = text
-            self.query_one("#log-status", Static).update(plain(text))
+            self._status_line.update(plain(text))
 
     def on_log_view_follow_changed(self, event: LogView.FollowChanged) -> None:
         self.update_status()

@@ -109,6 +109,8 @@ def _paint(screen: Screen[Any], pending: list[tuple[Widget, tuple[Region, ...]]]
         return
     widgets: set[Widget] = set()
     for widget, regions in pending:
+        if not widget.is_attached:
+            continue  # removed meanwhile (its screen closed, the app ending): nothing to draw
         if not widget.is_mounted or widget.screen is not screen:
             widget.refresh(*regions)  # the usual way: its frame comes with the layout
             continue
