@@ -63,13 +63,15 @@ class ExportPrompt(Modal[ExportDone | None]):
         #: the (path, raw) the user was told exists: the same again replaces it
         self._confirm: tuple[str, bool] | None = None
         self._writing = False
+        # held: the writing thread's answer may come while the app ends (parts removed)
+        self._message = Static("", id="export-message")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-box"):
             yield Label(plain(f"Export the {len(self.records):,} lines of the view to a file:"))
             yield SafeInput(self.default_path, id="export-path", select_on_focus=False)
             yield Checkbox(RAW_LABEL, id="export-raw")
-            yield Static("", id="export-message")
+            yield self._message
             with Horizontal(id="export-buttons"):
                 yield Button("Export (Enter)", id="export-write", variant="primary")
                 yield Button("Cancel (Esc)", id="export-cancel")
@@ -89,7 +91,7 @@ class ExportPrompt(Modal[ExportDone | None]):
 
     def say(self, text: str, *, error: bool = False) -> None:
         """The line under the path (outside text: the path quotes what was typed)."""
-        message = self.query_one("#export-message", Static)
+        message = self._message
         message.update(plain(text))
         message.set_class(error, "-error")
 
