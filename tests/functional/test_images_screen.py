@@ -248,27 +248,6 @@ async def test_cancel_a_transfer(opened: tuple[Pilot[None], DemoHost], tmp_path:
     await wait_for(pilot, lambda: not isinstance(pilot.app.screen, ImagesScreen), "closed")
 
 
-async def test_reports_after_the_bar_lost_its_parts_do_not_fail(
-    opened: tuple[Pilot[None], DemoHost], tmp_path: Path
-) -> None:
-    """Quitting during a transfer: Textual removes the bar's parts before the worker stops."""
-    pilot, host = opened
-    source = tmp_path / "root.tar"
-    source.write_bytes(b"\0" * 1_000_000)
-    host.transfer_rate = 100_000.0
-    await start_import(pilot, source, "late")
-    await pilot.press("enter")
-    bar = images_screen(pilot).query_one(TransferBar)
-    await wait_for(pilot, lambda: bar.last is not None and bar.last.done_bytes > 0, "progress")
-    await bar.remove_children()  # what the app's shutdown does first
-    seen = bar.last
-    await wait_for(pilot, lambda: bar.last is not seen, "a report after the parts went")
-    await pilot.press("x")
-    await wait_for(pilot, lambda: not bar.running, "the end of the transfer")
-    assert pilot.app.return_code is None  # the worker did not fail the app
-    assert all(worker.error is None for worker in pilot.app.workers)
-
-
 async def test_export_refuses_an_existing_file_in_the_dialog(
     opened: tuple[Pilot[None], DemoHost], tmp_path: Path
 ) -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from create_kit import DONE, RETRIEVING, CreateHost
@@ -41,6 +41,19 @@ def running(pilot: Pilot[Any], group: str) -> bool:
     return any(w.group == group and not w.is_finished for w in pilot.app.workers)
 
 
+S = TypeVar("S", bound=Screen[Any])
+
+
+async def opened(pilot: Pilot[Any], kind: type[S], *keys: str) -> S:
+    """The screen ``keys`` open from the dashboard, once it is on top."""
+    await dashboard_polled(pilot)
+    await pilot.press(*keys)
+    await until(pilot, lambda: isinstance(pilot.app.screen, kind), kind.__name__)
+    screen = pilot.app.screen
+    assert isinstance(screen, kind)
+    return screen
+
+
 async def dashboard(pilot: Pilot[Any], host: DemoHost, tmp: Path) -> Callable[[], object]:
     screen = await dashboard_polled(pilot)
     start = screen.polls
@@ -48,41 +61,23 @@ async def dashboard(pilot: Pilot[Any], host: DemoHost, tmp: Path) -> Callable[[]
 
 
 async def logs(pilot: Pilot[Any], host: DemoHost, tmp: Path) -> Callable[[], object]:
-    await dashboard_polled(pilot)
-    await pilot.press("end", "l")
-    await until(pilot, lambda: isinstance(pilot.app.screen, LogsScreen), "the journal view")
-    screen = pilot.app.screen
-    assert isinstance(screen, LogsScreen)
+    screen = await opened(pilot, LogsScreen, "end", "l")
     await until(pilot, lambda: len(screen.log_view.store) > 0, "lines")
     start = len(screen.log_view.store)
     return lambda: len(screen.log_view.store) > start
 
 
 async def processes(pilot: Pilot[Any], host: DemoHost, tmp: Path) -> Callable[[], object]:
-    await dashboard_polled(pilot)
-    await pilot.press("end", "P")
-    await until(
-        pilot,
-        lambda: isinstance(pilot.app.screen, ProcessesScreen) and pilot.app.screen.reads,
-        "the processes screen",
-    )
-    screen = pilot.app.screen
-    assert isinstance(screen, ProcessesScreen)
+    screen = await opened(pilot, ProcessesScreen, "end", "P")
+    await until(pilot, lambda: screen.reads, "a read")
     start = screen.reads
     # it stops polling once it sees its widgets gone (as when it is closed meanwhile)
     return lambda: screen.reads >= start + 3 or not running(pilot, "processes-poll")
 
 
 async def transfer(pilot: Pilot[Any], host: DemoHost, tmp: Path) -> Callable[[], object]:
-    await dashboard_polled(pilot)
-    await pilot.press("i")
-    await until(
-        pilot,
-        lambda: isinstance(pilot.app.screen, ImagesScreen) and pilot.app.screen.refreshes,
-        "the images screen",
-    )
-    screen = pilot.app.screen
-    assert isinstance(screen, ImagesScreen)
+    screen = await opened(pilot, ImagesScreen, "i")
+    await until(pilot, lambda: screen.refreshes, "the images listed")
     source = tmp / "root.tar"
     source.write_bytes(b"\0" * 100_000)
     host.transfer_rate = 200_000.0  # half a second: reports, then the end
